@@ -1,0 +1,172 @@
+//! State shared by all workers of one runtime, and how tasks are routed to them.
+
+use super::idle::Idle;
+use super::inject::Inject;
+use super::owned::OwnedTasks;
+use super::park::Unparker;
+use super::{queue, worker};
+use crate::blocking::BlockingPool;
+use crate::loom::{Arc, AtomicBool, AtomicPtr, AtomicU64};
+use crate::task::raw::Header;
+use crate::task::{JoinHandle, Notified, RawTask, Schedule};
+use std::future::Future;
+use std::sync::atomic::Ordering::{Acquire, Relaxed, SeqCst};
+
+/// Everything the workers of one runtime share. Tasks hold an `Arc<Shared>` as their scheduler.
+pub(crate) struct Shared {
+    pub(crate) remotes: Box<[Remote]>,
+    pub(crate) inject: Inject,
+    pub(crate) idle: Idle,
+    pub(crate) owned: OwnedTasks,
+    pub(crate) blocking: BlockingPool,
+    shutdown: AtomicBool,
+    remote_spawns: AtomicU64,
+}
+
+/// What other threads may see of a worker.
+pub(crate) struct Remote {
+    pub(crate) steal: queue::Steal,
+    /// The task the running task woke or spawned last: run next, for locality. Stealable only
+    /// when its owner has been stuck in one poll for a while (see `worker.rs`).
+    pub(crate) next: AtomicPtr<Header>,
+    pub(crate) unparker: Unparker,
+    /// Polls started by this worker; a stealer that sees it unchanged knows the owner is stuck.
+    pub(crate) polls: AtomicU64,
+    pub(crate) spawns: AtomicU64,
+    pub(crate) steals: AtomicU64,
+    pub(crate) parks: AtomicU64,
+}
+
+impl Remote {
+    pub(crate) fn new(steal: queue::Steal, unparker: Unparker) -> Remote {
+        Remote {
+            steal,
+            next: AtomicPtr::new(std::ptr::null_mut()),
+            unparker,
+            polls: AtomicU64::new(0),
+            spawns: AtomicU64::new(0),
+            steals: AtomicU64::new(0),
+            parks: AtomicU64::new(0),
+        }
+    }
+
+    /// Bumps a counter only its owner writes (no read-modify-write needed).
+    pub(crate) fn bump(counter: &AtomicU64) {
+        counter.store(counter.load(Relaxed).wrapping_add(1), Relaxed);
+    }
+}
+
+impl Shared {
+    pub(crate) fn new(remotes: Box<[Remote]>, blocking: BlockingPool) -> Shared {
+        let n = remotes.len();
+        Shared {
+            idle: Idle::new(n),
+            owned: OwnedTasks::new(4 * n),
+            remotes,
+            inject: Inject::new(),
+            blocking,
+            shutdown: AtomicBool::new(false),
+            remote_spawns: AtomicU64::new(0),
+        }
+    }
+
+    pub(crate) fn is_shutdown(&self) -> bool {
+        self.shutdown.load(Acquire)
+    }
+
+    /// Spawns `future` on this runtime.
+    pub(crate) fn spawn<F>(self: &Arc<Self>, future: F) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        let (notified, join, owned) = crate::task::new_task(future, self.clone(), true);
+        let raw = owned.expect("runtime tasks are tracked");
+        let on_worker = worker::with_current(self, |w| w.map(|w| w.shard_hint()));
+        let hint = on_worker.unwrap_or_else(|| self.owned.shard_hint());
+        if let Err(raw) = self.owned.insert(raw, hint) {
+            // The runtime is shutting down: the task is cancelled before it ever runs.
+            raw.shutdown();
+            drop(notified);
+            return join;
+        }
+        if on_worker.is_none() {
+            self.remote_spawns.fetch_add(1, Relaxed);
+        }
+        self.schedule_task(notified, false);
+        join
+    }
+
+    /// Routes a task to the current worker (if this thread is one of ours) or the global queue.
+    fn schedule_task(self: &Arc<Self>, task: Notified, is_yield: bool) {
+        let task = worker::with_current(self, |worker| match worker {
+            Some(worker) => {
+                worker.schedule_local(task, is_yield);
+                None
+            }
+            None => Some(task),
+        });
+        if let Some(task) = task {
+            self.inject.push(task);
+            self.notify_parked();
+        }
+    }
+
+    /// Wakes a parked worker if work is waiting and nobody is searching for it.
+    pub(crate) fn notify_parked(&self) {
+        if let Some(index) = self.idle.worker_to_notify() {
+            self.remotes[index].unparker.unpark();
+        }
+    }
+
+    /// Work visible to a worker that is about to park (rule 4 of `idle.rs`).
+    pub(crate) fn has_queued_work(&self) -> bool {
+        !self.inject.is_empty() || self.remotes.iter().any(|r| !r.steal.is_empty())
+    }
+
+    /// Whether some worker holds a task in its `next` slot (it may be stuck in a long poll).
+    pub(crate) fn has_next_slot_work(&self) -> bool {
+        self.remotes.iter().any(|r| !r.next.load(Relaxed).is_null())
+    }
+
+    /// Starts shutdown: workers stop at their next scheduling point.
+    pub(crate) fn begin_shutdown(&self) {
+        self.shutdown.store(true, SeqCst);
+        for remote in self.remotes.iter() {
+            remote.unparker.unpark();
+        }
+    }
+
+    /// After every worker has exited: drops every task's future once, and every queued
+    /// reference.
+    pub(crate) fn shutdown_tasks(&self) {
+        let tasks = self.owned.close_and_drain();
+        drop(self.inject.close());
+        for task in tasks {
+            task.shutdown();
+        }
+    }
+
+    pub(crate) fn spawned(&self) -> u64 {
+        self.remote_spawns.load(Relaxed)
+            + self
+                .remotes
+                .iter()
+                .map(|r| r.spawns.load(Relaxed))
+                .sum::<u64>()
+    }
+}
+
+impl Schedule for Arc<Shared> {
+    fn schedule(&self, task: Notified) {
+        self.schedule_task(task, false);
+    }
+
+    fn reschedule(&self, task: Notified) {
+        self.schedule_task(task, true);
+    }
+
+    fn release(&self, task: RawTask) -> usize {
+        usize::from(self.owned.remove(task))
+    }
+}

@@ -1,0 +1,291 @@
+//! The loop every worker thread runs, and the worker's private state.
+//!
+//! Each turn a worker takes, in order:
+//! 1. every [`GLOBAL_QUEUE_INTERVAL`] ticks, the global queue first, so that spawns from outside
+//!    are not starved by tasks that keep each other busy locally;
+//! 2. its `next` slot — the task the last poll woke or spawned, for cache locality — but at most
+//!    [`MAX_NEXT_POLLS`] times in a row, so two tasks waking each other cannot starve the ring;
+//! 3. its ring, then the global queue;
+//! 4. otherwise it *searches* (steals half of another worker's ring, or takes from the global
+//!    queue), if fewer than half the workers already search;
+//! 5. otherwise it parks (see `idle.rs` for the wake-up rules).
+//!
+//! Stranding (tokio#4941): a task in a worker's `next` slot is invisible to stealers, so if its
+//! worker then spends a long time inside one poll, the task would wait for it. Pushing into the
+//! slot therefore wakes an idle worker like any other push; a searcher that finds nothing else
+//! takes a slot task when the slot's owner has not started a new poll across two of its search
+//! rounds, and the last searcher to park while some slot is occupied parks only for
+//! [`STRANDED_RECHECK`], so a stuck slot is looked at again (Go's runqsteal does the same with a
+//! 3µs back-off before stealing `runnext`).
+//!
+//! Shutdown: the runtime sets the shutdown flag and unparks everyone; each worker finishes its
+//! current poll, leaves the loop, and drops the references in its ring and slot. The runtime then
+//! cancels every remaining task through the owned-task list (`Shared::shutdown_tasks`).
+
+use super::park::Parker;
+use super::queue::Local;
+use super::{Remote, Shared};
+use crate::loom::Arc;
+use crate::task::raw::Header;
+use crate::task::{Notified, RawTask};
+use gort_channel::coop;
+use std::cell::Cell;
+use std::ptr::{self, NonNull};
+use std::sync::atomic::Ordering::{AcqRel, Acquire, Relaxed};
+use std::time::{Duration, Instant};
+
+/// How often the global queue is checked first. 61 is Go's `schedtick%61` figure: a prime, so
+/// it does not fall into step with periodic task patterns.
+pub(crate) const GLOBAL_QUEUE_INTERVAL: u32 = 61;
+
+/// Polls in a row from the `next` slot before the slot task must queue behind the ring
+/// (tokio's figure; enough for ping-pong pairs to run back to back).
+pub(crate) const MAX_NEXT_POLLS: u32 = 3;
+
+/// Rounds over all other workers a searcher makes before parking.
+const SEARCH_ROUNDS: usize = 3;
+
+/// How long the last searcher sleeps when a slot task might be stranded before looking again.
+const STRANDED_RECHECK: Duration = Duration::from_micros(250);
+
+/// A worker's own state, reachable from its thread through [`CURRENT`].
+pub(crate) struct Worker {
+    index: usize,
+    shared: Arc<Shared>,
+    local: Local,
+    parker: Parker,
+    tick: Cell<u32>,
+    next_polls: Cell<u32>,
+    searching: Cell<bool>,
+    rng: Cell<u64>,
+    shard_hint: Cell<usize>,
+}
+
+thread_local! {
+    /// The worker running on this thread, if any.
+    static CURRENT: Cell<*const Worker> = const { Cell::new(ptr::null()) };
+}
+
+/// Calls `f` with this thread's worker if it belongs to `shared`'s runtime.
+pub(crate) fn with_current<R>(shared: &Arc<Shared>, f: impl FnOnce(Option<&Worker>) -> R) -> R {
+    let worker = CURRENT.with(|c| c.get());
+    // SAFETY: `CURRENT` is non-null only while `run` is on this thread's stack with the worker
+    // borrowed, and it is reset before `run` returns.
+    let worker = unsafe { worker.as_ref() }.filter(|w| Arc::ptr_eq(&w.shared, shared));
+    f(worker)
+}
+
+/// Whether this thread is a worker of any gort runtime.
+pub(crate) fn is_worker_thread() -> bool {
+    !CURRENT.with(|c| c.get()).is_null()
+}
+
+impl Worker {
+    pub(crate) fn new(index: usize, shared: Arc<Shared>, local: Local, parker: Parker) -> Worker {
+        Worker {
+            index,
+            local,
+            parker,
+            tick: Cell::new(0),
+            next_polls: Cell::new(0),
+            searching: Cell::new(false),
+            rng: Cell::new(
+                0x9E37_79B9_7F4A_7C15 ^ (index as u64 + 1).wrapping_mul(0xBF58_476D_1CE4_E5B9),
+            ),
+            shard_hint: Cell::new(index),
+            shared,
+        }
+    }
+
+    fn remote(&self) -> &Remote {
+        &self.shared.remotes[self.index]
+    }
+
+    pub(crate) fn shard_hint(&self) -> usize {
+        Remote::bump(&self.remote().spawns);
+        let hint = self.shard_hint.get();
+        self.shard_hint
+            .set(hint.wrapping_add(self.shared.remotes.len()));
+        hint
+    }
+
+    /// Schedules a task from this worker's thread: into the `next` slot (a task woken or spawned
+    /// by the running task), or at the back of the ring (a yield).
+    pub(crate) fn schedule_local(&self, task: Notified, is_yield: bool) {
+        if is_yield {
+            self.local.push_back_or_overflow(task, &self.shared.inject);
+        } else {
+            let ptr = task.into_raw().header_ptr().as_ptr();
+            let prev = self.remote().next.swap(ptr, AcqRel);
+            if let Some(prev) = NonNull::new(prev) {
+                self.local
+                    .push_back_or_overflow(claim_next(prev), &self.shared.inject);
+            }
+        }
+        self.shared.notify_parked();
+    }
+
+    /// The worker loop. Returns on shutdown, leaving no task reference behind.
+    pub(crate) fn run(&self) {
+        struct ResetCurrent;
+        impl Drop for ResetCurrent {
+            fn drop(&mut self) {
+                CURRENT.with(|c| c.set(ptr::null()));
+            }
+        }
+        CURRENT.with(|c| c.set(self));
+        let _reset = ResetCurrent;
+
+        while !self.shared.is_shutdown() {
+            self.tick.set(self.tick.get().wrapping_add(1));
+            if let Some(task) = self.next_local_task() {
+                self.run_task(task);
+                continue;
+            }
+            if let Some(task) = self.search() {
+                self.run_task(task);
+                continue;
+            }
+            self.park();
+        }
+        if self.searching.replace(false) {
+            self.shared.idle.stop_searching();
+        }
+        self.drain();
+    }
+
+    fn next_local_task(&self) -> Option<Notified> {
+        if self.tick.get() % GLOBAL_QUEUE_INTERVAL == 0 {
+            if let Some(task) = self.shared.inject.pop() {
+                return Some(task);
+            }
+        }
+        if let Some(task) = self.take_next() {
+            if self.next_polls.get() < MAX_NEXT_POLLS {
+                self.next_polls.set(self.next_polls.get() + 1);
+                return Some(task);
+            }
+            // The slot has had its turns: queue it behind the others.
+            self.local.push_back_or_overflow(task, &self.shared.inject);
+        }
+        self.next_polls.set(0);
+        self.local.pop().or_else(|| self.shared.inject.pop())
+    }
+
+    fn take_next(&self) -> Option<Notified> {
+        NonNull::new(self.remote().next.swap(ptr::null_mut(), Acquire)).map(claim_next)
+    }
+
+    fn run_task(&self, task: Notified) {
+        if self.searching.replace(false) && self.shared.idle.stop_searching() {
+            // We found work and were the last searcher: there may be more (rule 3).
+            self.shared.notify_parked();
+        }
+        Remote::bump(&self.remote().polls);
+        coop::with_budget(coop::DEFAULT_BUDGET, || task.run());
+    }
+
+    fn next_random(&self) -> usize {
+        // xorshift64*: statistical quality is irrelevant here, only spreading victims.
+        let mut x = self.rng.get();
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        self.rng.set(x);
+        (x.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 32) as usize
+    }
+
+    /// Steals from other workers or takes from the global queue.
+    fn search(&self) -> Option<Notified> {
+        if !self.searching.get() {
+            if !self.shared.idle.try_start_searching() {
+                return None;
+            }
+            self.searching.set(true);
+        }
+        let remotes = &self.shared.remotes;
+        let n = remotes.len();
+        // Poll counters of owners whose slot held a task in the previous round.
+        let mut stuck_seen: Vec<(usize, u64)> = Vec::new();
+        for round in 0..SEARCH_ROUNDS {
+            let start = self.next_random() % n;
+            for i in 0..n {
+                let victim = (start + i) % n;
+                if victim == self.index {
+                    continue;
+                }
+                if let Some(task) = remotes[victim].steal.steal_into(&self.local) {
+                    Remote::bump(&self.remote().steals);
+                    return Some(task);
+                }
+            }
+            if let Some(task) = self.shared.inject.pop() {
+                return Some(task);
+            }
+            if let Some(task) = self.steal_stranded(&mut stuck_seen, round) {
+                return Some(task);
+            }
+            std::hint::spin_loop();
+        }
+        None
+    }
+
+    /// Takes a task out of another worker's `next` slot if that worker has not started a new
+    /// poll since the previous round saw the slot occupied: it is stuck in one long poll.
+    fn steal_stranded(&self, seen: &mut Vec<(usize, u64)>, round: usize) -> Option<Notified> {
+        let remotes = &self.shared.remotes;
+        if round > 0 {
+            for &(victim, polls) in seen.iter() {
+                let remote = &remotes[victim];
+                if remote.polls.load(Relaxed) == polls && !remote.next.load(Relaxed).is_null() {
+                    if let Some(ptr) = NonNull::new(remote.next.swap(ptr::null_mut(), Acquire)) {
+                        Remote::bump(&self.remote().steals);
+                        return Some(claim_next(ptr));
+                    }
+                }
+            }
+        }
+        seen.clear();
+        for (victim, remote) in remotes.iter().enumerate() {
+            if victim != self.index && !remote.next.load(Relaxed).is_null() {
+                seen.push((victim, remote.polls.load(Relaxed)));
+            }
+        }
+        None
+    }
+
+    fn park(&self) {
+        let was_searching = self.searching.replace(false);
+        let was_last_searcher = self.shared.idle.park(self.index, was_searching);
+        let mut deadline = None;
+        if was_last_searcher {
+            // Rule 4: work may have arrived after we stopped looking and before we were counted
+            // as parked; whoever pushed it may have seen us searching and woken nobody.
+            if self.shared.has_queued_work() {
+                self.shared.notify_parked();
+            } else if self.shared.has_next_slot_work() {
+                deadline = Some(Instant::now() + STRANDED_RECHECK);
+            }
+        }
+        if !self.shared.is_shutdown() {
+            Remote::bump(&self.remote().parks);
+            self.parker.park(deadline);
+        }
+        self.searching.set(self.shared.idle.unpark(self.index));
+    }
+
+    /// Drops the references this worker still holds (shutdown).
+    fn drain(&self) {
+        drop(self.take_next());
+        while let Some(task) = self.local.pop() {
+            drop(task);
+        }
+    }
+}
+
+/// Rebuilds the `Notified` held by a `next` slot.
+fn claim_next(ptr: NonNull<Header>) -> Notified {
+    // SAFETY: the slot owns the Notified reference of the task it points to, and the caller
+    // took the pointer out of the slot with a swap, so that reference is now the caller's.
+    unsafe { Notified::from_raw(RawTask::from_header(ptr)) }
+}

@@ -1,0 +1,100 @@
+//! The free functions users call: `spawn`, `go`, `spawn_blocking`, `yield_now`.
+
+use crate::runtime::{self, context};
+use crate::task::JoinHandle;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+/// Spawns a task: a future that runs concurrently on the runtime's workers.
+///
+/// Inside a runtime (a task, `Runtime::block_on`, `#[gort::main]`) it uses that runtime;
+/// anywhere else it uses the global runtime, started on first use (one worker per core, or
+/// `GORT_WORKERS`).
+///
+/// ```
+/// # gort::block_on(async {
+/// let handle = gort::spawn(async { "hello from a task" });
+/// assert_eq!(handle.await.unwrap(), "hello from a task");
+/// # });
+/// ```
+pub fn spawn<F>(future: F) -> JoinHandle<F::Output>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    context::with_current(|handle| match handle {
+        Some(handle) => handle.spawn(future),
+        None => runtime::global().spawn(future),
+    })
+}
+
+/// Go's `go f(x)`: spawns a task and forgets its handle (it runs to completion on its own).
+///
+/// ```
+/// use std::sync::mpsc;
+/// let (tx, rx) = mpsc::channel();
+/// gort::go(async move { tx.send("done").unwrap() });
+/// assert_eq!(rx.recv().unwrap(), "done");
+/// ```
+pub fn go<F>(future: F)
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    drop(spawn(future));
+}
+
+/// Runs a blocking closure on the blocking pool, so that it does not hold up a worker.
+///
+/// ```
+/// # gort::block_on(async {
+/// let digest = gort::spawn_blocking(|| (1..=10u64).product::<u64>()).await.unwrap();
+/// assert_eq!(digest, 3_628_800);
+/// # });
+/// ```
+pub fn spawn_blocking<F, R>(f: F) -> JoinHandle<R>
+where
+    F: FnOnce() -> R + Send + 'static,
+    R: Send + 'static,
+{
+    context::with_current(|handle| match handle {
+        Some(handle) => handle.spawn_blocking(f),
+        None => runtime::global().spawn_blocking(f),
+    })
+}
+
+/// Yields to the scheduler: the task goes to the back of its worker's queue and other tasks
+/// run first (Go's `runtime.Gosched()`).
+///
+/// ```
+/// # gort::block_on(async {
+/// for _ in 0..3 {
+///     gort::yield_now().await;
+/// }
+/// # });
+/// ```
+pub fn yield_now() -> YieldNow {
+    YieldNow { yielded: false }
+}
+
+/// The future returned by [`yield_now`].
+#[derive(Debug)]
+#[must_use = "futures do nothing unless awaited"]
+pub struct YieldNow {
+    yielded: bool,
+}
+
+impl Future for YieldNow {
+    type Output = ();
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        if self.yielded {
+            return Poll::Ready(());
+        }
+        self.yielded = true;
+        // Woken while running: the scheduler puts the task at the back of the queue.
+        cx.waker().wake_by_ref();
+        Poll::Pending
+    }
+}

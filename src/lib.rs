@@ -1,0 +1,20 @@
+//! # gort — Go's concurrency model in async Rust
+//!
+//! Goroutines are tasks on a work-stealing executor ([`spawn`], [`go`]); channels, `select!`,
+//! timers, Go's `sync` package and `context` follow. This crate re-exports the pieces from
+//! `gort-executor`, `gort-channel` and `gort-macros`.
+//!
+//! ```
+//! #[gort::main]
+//! async fn main() {
+//!     let handle = gort::spawn(async { 6 * 7 });
+//!     assert_eq!(handle.await.unwrap(), 42);
+//! }
+//! ```
+
+pub use gort_executor::{block_on, go, spawn, spawn_blocking, yield_now, JoinError, JoinHandle};
+pub use gort_executor::{runtime, task, Runtime};
+
+pub use gort_channel::coop;
+
+pub use gort_macros::{main, test};

@@ -316,6 +316,9 @@ fn store_output_and_complete<F: Future, S: Schedule>(
         // SAFETY: we hold RUNNING; the stage is `Consumed`, so this drops nothing.
         unsafe { stage.write(Stage::Finished(output)) }
     });
+    // Leave the scheduler's list first, so that whoever sees the task complete also sees it
+    // gone from the runtime's live-task count. We still hold the poller's reference.
+    let released = cell.scheduler.release(RawTask(ptr));
     let before = cell.header.state.complete();
     if !before.has(JOIN_INTEREST) {
         // Nobody will read the output: drop it here; a panicking `Drop` must not escape.
@@ -343,7 +346,6 @@ fn store_output_and_complete<F: Future, S: Schedule>(
             });
         }
     }
-    let released = cell.scheduler.release(RawTask(ptr));
     if cell.header.state.ref_dec(1 + released) {
         RawTask(ptr).dealloc();
     }

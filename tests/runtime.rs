@@ -386,8 +386,10 @@ fn spawn_local_runs_non_send_futures_on_the_block_on_thread() {
 fn spawn_local_tasks_can_be_woken_from_other_threads() {
     gort::block_on(async {
         let h = gort::task::spawn_local(async {
-            let remote = gort::spawn(async { std::rc::Rc::new(7).as_ref() + 0 });
-            remote.await.unwrap()
+            let local = std::rc::Rc::new(1); // keeps this task !Send
+                                             // Completes on a worker thread, which wakes this local task from there.
+            let remote = gort::spawn(async { 6 });
+            remote.await.unwrap() + *local
         });
         assert_eq!(h.await.unwrap(), 7);
     });

@@ -101,8 +101,8 @@ pub(crate) fn check_can_block(what: &str) {
 /// nested inside another `block_on` on the same thread.
 ///
 /// ```
-/// let v = gort::block_on(async {
-///     let h = gort::spawn(async { 21 * 2 });
+/// let v = gort_executor::block_on(async {
+///     let h = gort_executor::spawn(async { 21 * 2 });
 ///     h.await.unwrap()
 /// });
 /// assert_eq!(v, 42);
@@ -193,10 +193,10 @@ impl Drop for Enter<'_> {
 ///
 /// ```
 /// use std::rc::Rc;
-/// gort::block_on(async {
+/// gort_executor::block_on(async {
 ///     let shared = Rc::new(5);
 ///     let copy = shared.clone();
-///     let h = gort::task::spawn_local(async move { *copy + 1 });
+///     let h = gort_executor::task::spawn_local(async move { *copy + 1 });
 ///     assert_eq!(h.await.unwrap(), 6);
 ///     assert_eq!(Rc::strong_count(&shared), 1);
 /// });

@@ -13,8 +13,8 @@ use std::task::{Context, Poll};
 /// `GORT_WORKERS`).
 ///
 /// ```
-/// # gort::block_on(async {
-/// let handle = gort::spawn(async { "hello from a task" });
+/// # gort_executor::block_on(async {
+/// let handle = gort_executor::spawn(async { "hello from a task" });
 /// assert_eq!(handle.await.unwrap(), "hello from a task");
 /// # });
 /// ```
@@ -34,7 +34,7 @@ where
 /// ```
 /// use std::sync::mpsc;
 /// let (tx, rx) = mpsc::channel();
-/// gort::go(async move { tx.send("done").unwrap() });
+/// gort_executor::go(async move { tx.send("done").unwrap() });
 /// assert_eq!(rx.recv().unwrap(), "done");
 /// ```
 pub fn go<F>(future: F)
@@ -48,8 +48,8 @@ where
 /// Runs a blocking closure on the blocking pool, so that it does not hold up a worker.
 ///
 /// ```
-/// # gort::block_on(async {
-/// let digest = gort::spawn_blocking(|| (1..=10u64).product::<u64>()).await.unwrap();
+/// # gort_executor::block_on(async {
+/// let digest = gort_executor::spawn_blocking(|| (1..=10u64).product::<u64>()).await.unwrap();
 /// assert_eq!(digest, 3_628_800);
 /// # });
 /// ```
@@ -68,9 +68,9 @@ where
 /// run first (Go's `runtime.Gosched()`).
 ///
 /// ```
-/// # gort::block_on(async {
+/// # gort_executor::block_on(async {
 /// for _ in 0..3 {
-///     gort::yield_now().await;
+///     gort_executor::yield_now().await;
 /// }
 /// # });
 /// ```

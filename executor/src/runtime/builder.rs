@@ -14,7 +14,7 @@ use std::time::Duration;
 /// Configures a [`Runtime`]. Setters take `&mut self` and return `&mut Self`, as tokio's do.
 ///
 /// ```
-/// let rt = gort::runtime::Builder::new()
+/// let rt = gort_executor::runtime::Builder::new()
 ///     .worker_threads(4)
 ///     .thread_name("my-worker")
 ///     .max_blocking_threads(64)
@@ -41,7 +41,7 @@ impl Builder {
     /// exit after 10 s idle.
     ///
     /// ```
-    /// let rt = gort::runtime::Builder::new().build().unwrap();
+    /// let rt = gort_executor::runtime::Builder::new().build().unwrap();
     /// # drop(rt);
     /// ```
     pub fn new() -> Builder {
@@ -56,7 +56,7 @@ impl Builder {
     /// The number of worker threads (at least 1, else [`build`](Builder::build) fails).
     ///
     /// ```
-    /// let err = gort::runtime::Builder::new().worker_threads(0).build().unwrap_err();
+    /// let err = gort_executor::runtime::Builder::new().worker_threads(0).build().unwrap_err();
     /// assert!(err.to_string().contains("at least 1"));
     /// ```
     pub fn worker_threads(&mut self, n: usize) -> &mut Self {
@@ -67,9 +67,9 @@ impl Builder {
     /// The name of the runtime's threads (workers get `-N` appended).
     ///
     /// ```
-    /// let rt = gort::runtime::Builder::new().thread_name("crawler").build().unwrap();
+    /// let rt = gort_executor::runtime::Builder::new().thread_name("crawler").build().unwrap();
     /// let name = rt.block_on(async {
-    ///     gort::spawn(async { std::thread::current().name().map(str::to_owned) }).await
+    ///     gort_executor::spawn(async { std::thread::current().name().map(str::to_owned) }).await
     /// });
     /// assert!(name.unwrap().unwrap().starts_with("crawler"));
     /// ```
@@ -81,7 +81,7 @@ impl Builder {
     /// The most threads the blocking pool may run at once (at least 1).
     ///
     /// ```
-    /// let rt = gort::runtime::Builder::new().max_blocking_threads(1).build().unwrap();
+    /// let rt = gort_executor::runtime::Builder::new().max_blocking_threads(1).build().unwrap();
     /// # drop(rt);
     /// ```
     pub fn max_blocking_threads(&mut self, n: usize) -> &mut Self {
@@ -93,7 +93,7 @@ impl Builder {
     ///
     /// ```
     /// use std::time::Duration;
-    /// let rt = gort::runtime::Builder::new()
+    /// let rt = gort_executor::runtime::Builder::new()
     ///     .blocking_keep_alive(Duration::from_millis(100))
     ///     .build()
     ///     .unwrap();
@@ -111,7 +111,7 @@ impl Builder {
     /// thread cannot be started.
     ///
     /// ```
-    /// let rt = gort::runtime::Builder::new().worker_threads(1).build();
+    /// let rt = gort_executor::runtime::Builder::new().worker_threads(1).build();
     /// assert!(rt.is_ok());
     /// ```
     pub fn build(&mut self) -> io::Result<Runtime> {

@@ -15,7 +15,7 @@ use std::sync::Arc;
 /// cancellation error).
 ///
 /// ```
-/// let rt = gort::Runtime::new().unwrap();
+/// let rt = gort_executor::Runtime::new().unwrap();
 /// let handle = rt.handle().clone();
 /// let join = std::thread::spawn(move || handle.spawn(async { 5 })).join().unwrap();
 /// assert_eq!(rt.block_on(join).unwrap(), 5);
@@ -34,9 +34,9 @@ impl Handle {
     /// [`try_current`](Handle::try_current) to check instead.
     ///
     /// ```
-    /// let rt = gort::Runtime::new().unwrap();
+    /// let rt = gort_executor::Runtime::new().unwrap();
     /// rt.block_on(async {
-    ///     let handle = gort::runtime::Handle::current();
+    ///     let handle = gort_executor::runtime::Handle::current();
     ///     handle.spawn(async {}).await.unwrap();
     /// });
     /// ```
@@ -55,7 +55,7 @@ impl Handle {
     /// The current runtime's handle, or `None` outside any runtime.
     ///
     /// ```
-    /// assert!(gort::runtime::Handle::try_current().is_none());
+    /// assert!(gort_executor::runtime::Handle::try_current().is_none());
     /// ```
     pub fn try_current() -> Option<Handle> {
         context::with_current(|h| h.cloned())
@@ -64,7 +64,7 @@ impl Handle {
     /// Spawns a task on this runtime.
     ///
     /// ```
-    /// let rt = gort::Runtime::new().unwrap();
+    /// let rt = gort_executor::Runtime::new().unwrap();
     /// let h = rt.handle().spawn(async { 1 });
     /// assert_eq!(rt.block_on(h).unwrap(), 1);
     /// ```
@@ -79,7 +79,7 @@ impl Handle {
     /// Runs `f` on this runtime's blocking pool.
     ///
     /// ```
-    /// let rt = gort::Runtime::new().unwrap();
+    /// let rt = gort_executor::Runtime::new().unwrap();
     /// let h = rt.handle().spawn_blocking(|| "slow");
     /// assert_eq!(rt.block_on(h).unwrap(), "slow");
     /// ```
@@ -94,7 +94,7 @@ impl Handle {
     /// A snapshot of the runtime's counters.
     ///
     /// ```
-    /// let rt = gort::runtime::Builder::new().worker_threads(3).build().unwrap();
+    /// let rt = gort_executor::runtime::Builder::new().worker_threads(3).build().unwrap();
     /// assert_eq!(rt.handle().metrics().workers, 3);
     /// ```
     pub fn metrics(&self) -> Metrics {

@@ -6,8 +6,8 @@
 /// read at one instant together.
 ///
 /// ```
-/// let rt = gort::runtime::Builder::new().worker_threads(2).build().unwrap();
-/// rt.block_on(async { gort::spawn(async {}).await.unwrap() });
+/// let rt = gort_executor::runtime::Builder::new().worker_threads(2).build().unwrap();
+/// rt.block_on(async { gort_executor::spawn(async {}).await.unwrap() });
 /// let m = rt.handle().metrics();
 /// assert_eq!(m.workers, 2);
 /// assert!(m.tasks_spawned >= 1);

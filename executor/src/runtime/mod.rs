@@ -33,9 +33,9 @@ use std::time::Duration;
 /// that wait.
 ///
 /// ```
-/// let rt = gort::Runtime::new().unwrap();
+/// let rt = gort_executor::Runtime::new().unwrap();
 /// let answer = rt.block_on(async {
-///     gort::spawn(async { 40 + 2 }).await.unwrap()
+///     gort_executor::spawn(async { 40 + 2 }).await.unwrap()
 /// });
 /// assert_eq!(answer, 42);
 /// ```
@@ -49,7 +49,7 @@ impl Runtime {
     /// A runtime with the default configuration: one worker per core.
     ///
     /// ```
-    /// let rt = gort::Runtime::new().unwrap();
+    /// let rt = gort_executor::Runtime::new().unwrap();
     /// assert!(rt.handle().metrics().workers >= 1);
     /// ```
     pub fn new() -> std::io::Result<Runtime> {
@@ -69,7 +69,7 @@ impl Runtime {
     /// inside another `block_on` on the same thread.
     ///
     /// ```
-    /// let rt = gort::runtime::Builder::new().worker_threads(2).build().unwrap();
+    /// let rt = gort_executor::runtime::Builder::new().worker_threads(2).build().unwrap();
     /// assert_eq!(rt.block_on(async { 7 }), 7);
     /// ```
     pub fn block_on<F: Future>(&self, future: F) -> F::Output {
@@ -81,7 +81,7 @@ impl Runtime {
     /// Spawns a task on this runtime.
     ///
     /// ```
-    /// let rt = gort::Runtime::new().unwrap();
+    /// let rt = gort_executor::Runtime::new().unwrap();
     /// let handle = rt.spawn(async { "done" });
     /// assert_eq!(rt.block_on(handle).unwrap(), "done");
     /// ```
@@ -96,7 +96,7 @@ impl Runtime {
     /// The runtime's handle, to spawn from other threads or read metrics.
     ///
     /// ```
-    /// let rt = gort::Runtime::new().unwrap();
+    /// let rt = gort_executor::Runtime::new().unwrap();
     /// let handle = rt.handle().clone();
     /// std::thread::spawn(move || handle.spawn(async {})).join().unwrap();
     /// ```
@@ -109,7 +109,7 @@ impl Runtime {
     ///
     /// ```
     /// use std::time::Duration;
-    /// let rt = gort::Runtime::new().unwrap();
+    /// let rt = gort_executor::Runtime::new().unwrap();
     /// rt.spawn_blocking(|| std::thread::sleep(Duration::from_secs(5)));
     /// rt.shutdown_timeout(Duration::from_millis(10)); // returns without waiting 5 s
     /// ```
@@ -120,7 +120,7 @@ impl Runtime {
     /// Runs `f` on the blocking pool of this runtime.
     ///
     /// ```
-    /// let rt = gort::Runtime::new().unwrap();
+    /// let rt = gort_executor::Runtime::new().unwrap();
     /// let h = rt.spawn_blocking(|| 2 + 2);
     /// assert_eq!(rt.block_on(h).unwrap(), 4);
     /// ```

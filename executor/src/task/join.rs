@@ -15,8 +15,8 @@ use std::task::{Context, Poll};
 /// Dropping the handle *detaches* the task: it keeps running, as a Go goroutine would.
 ///
 /// ```
-/// # gort::block_on(async {
-/// let handle = gort::spawn(async { 1 + 1 });
+/// # gort_executor::block_on(async {
+/// let handle = gort_executor::spawn(async { 1 + 1 });
 /// assert_eq!(handle.await.unwrap(), 2);
 /// # });
 /// ```
@@ -49,8 +49,8 @@ impl<T> JoinHandle<T> {
     /// Aborting a finished task does nothing.
     ///
     /// ```
-    /// # gort::block_on(async {
-    /// let handle = gort::spawn(std::future::pending::<()>());
+    /// # gort_executor::block_on(async {
+    /// let handle = gort_executor::spawn(std::future::pending::<()>());
     /// handle.abort();
     /// assert!(handle.await.unwrap_err().is_cancelled());
     /// # });
@@ -62,10 +62,10 @@ impl<T> JoinHandle<T> {
     /// Whether the task has completed (returned, panicked or been cancelled).
     ///
     /// ```
-    /// # gort::block_on(async {
-    /// let handle = gort::spawn(async {});
+    /// # gort_executor::block_on(async {
+    /// let handle = gort_executor::spawn(async {});
     /// while !handle.is_finished() {
-    ///     gort::yield_now().await;
+    ///     gort_executor::yield_now().await;
     /// }
     /// # });
     /// ```
@@ -109,8 +109,8 @@ impl<T> fmt::Debug for JoinHandle<T> {
 /// Why a task did not produce its output: it was cancelled, or it panicked.
 ///
 /// ```
-/// # gort::block_on(async {
-/// let err = gort::spawn(async { panic!("boom") }).await.unwrap_err();
+/// # gort_executor::block_on(async {
+/// let err = gort_executor::spawn(async { panic!("boom") }).await.unwrap_err();
 /// assert!(err.is_panic());
 /// assert_eq!(err.to_string(), "task panicked: boom");
 /// let payload = err.into_panic();
@@ -160,8 +160,8 @@ impl JoinError {
     /// The task was aborted, or dropped by runtime shutdown, before it completed.
     ///
     /// ```
-    /// # gort::block_on(async {
-    /// let handle = gort::spawn(std::future::pending::<()>());
+    /// # gort_executor::block_on(async {
+    /// let handle = gort_executor::spawn(std::future::pending::<()>());
     /// handle.abort();
     /// assert!(handle.await.unwrap_err().is_cancelled());
     /// # });
@@ -173,8 +173,8 @@ impl JoinError {
     /// The task panicked.
     ///
     /// ```
-    /// # gort::block_on(async {
-    /// assert!(gort::spawn(async { panic!() }).await.unwrap_err().is_panic());
+    /// # gort_executor::block_on(async {
+    /// assert!(gort_executor::spawn(async { panic!() }).await.unwrap_err().is_panic());
     /// # });
     /// ```
     pub fn is_panic(&self) -> bool {
@@ -188,8 +188,8 @@ impl JoinError {
     /// [`try_into_panic`](Self::try_into_panic).
     ///
     /// ```
-    /// # gort::block_on(async {
-    /// let err = gort::spawn(async { std::panic::panic_any(7u8) }).await.unwrap_err();
+    /// # gort_executor::block_on(async {
+    /// let err = gort_executor::spawn(async { std::panic::panic_any(7u8) }).await.unwrap_err();
     /// assert_eq!(*err.into_panic().downcast::<u8>().unwrap(), 7);
     /// # });
     /// ```
@@ -202,8 +202,8 @@ impl JoinError {
     /// The panic payload, or the error back if the task was cancelled.
     ///
     /// ```
-    /// # gort::block_on(async {
-    /// let handle = gort::spawn(std::future::pending::<()>());
+    /// # gort_executor::block_on(async {
+    /// let handle = gort_executor::spawn(std::future::pending::<()>());
     /// handle.abort();
     /// assert!(handle.await.unwrap_err().try_into_panic().is_err());
     /// # });

@@ -252,10 +252,13 @@ unsafe fn poll<F: Future + 'static, S: Schedule>(ptr: NonNull<Header>) {
     let mut cx = Context::from_waker(&waker);
     let result = catch_unwind(AssertUnwindSafe(|| {
         cell.stage.with_mut(|stage| {
-            // SAFETY: we hold RUNNING, so we have exclusive access to the stage, and a future
-            // in the cell is never moved (the cell is boxed and freed only by dealloc).
+            // SAFETY: we hold RUNNING, so we have exclusive access to the stage.
             match unsafe { &mut *stage } {
-                Stage::Running(future) => unsafe { Pin::new_unchecked(future) }.poll(&mut cx),
+                Stage::Running(future) => {
+                    // SAFETY: a future in the cell is never moved: the cell is boxed, and the
+                    // future is dropped in place before the stage is overwritten.
+                    unsafe { Pin::new_unchecked(future) }.poll(&mut cx)
+                }
                 _ => unreachable!("a task in the RUNNING state holds its future"),
             }
         })

@@ -1,0 +1,139 @@
+//! A guided tour of gort: goroutines as tasks.
+//!
+//! Run it with `cargo run --release --example tour`. Each section prints what it shows and its
+//! result; every result is checked, so the tour doubles as a smoke test.
+
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+fn section(title: &str) {
+    println!("\n== {title}");
+}
+
+#[gort::main]
+async fn main() {
+    println!("gort tour: Go's concurrency model in async Rust");
+
+    section("spawn: start a task and await its result (Go: go + a result channel)");
+    let answer = gort::spawn(async { 6 * 7 }).await.unwrap();
+    println!("a task computed {answer}");
+    assert_eq!(answer, 42);
+
+    section("go: fire and forget, like Go's `go f()`");
+    let (tx, rx) = std::sync::mpsc::channel();
+    for i in 0..3 {
+        let tx = tx.clone();
+        gort::go(async move { tx.send(i * i).unwrap() });
+    }
+    drop(tx);
+    let mut squares: Vec<i32> = gort::spawn_blocking(move || rx.iter().collect())
+        .await
+        .unwrap();
+    squares.sort();
+    println!("three detached tasks sent {squares:?}");
+    assert_eq!(squares, [0, 1, 4]);
+
+    section("join: wait for many tasks (Go: sync.WaitGroup)");
+    let handles: Vec<_> = (1..=100u64)
+        .map(|i| gort::spawn(async move { i }))
+        .collect();
+    let mut total = 0;
+    for h in handles {
+        total += h.await.unwrap();
+    }
+    println!("100 tasks summed to {total}");
+    assert_eq!(total, 5050);
+
+    section("panics stay inside their task");
+    let err = gort::spawn(async { panic!("something went wrong") })
+        .await
+        .unwrap_err();
+    println!("the task failed with: {err} (the runtime carries on)");
+    assert!(err.is_panic());
+
+    section("abort: cancel a task that would never finish");
+    let forever = gort::spawn(std::future::pending::<()>());
+    forever.abort();
+    let err = forever.await.unwrap_err();
+    println!("aborted task: {err}");
+    assert!(err.is_cancelled());
+
+    section("yield_now: let others run (Go: runtime.Gosched)");
+    let turns = Arc::new(AtomicU64::new(0));
+    let players: Vec<_> = (0..4)
+        .map(|_| {
+            let turns = turns.clone();
+            gort::spawn(async move {
+                for _ in 0..1_000 {
+                    turns.fetch_add(1, Relaxed);
+                    gort::yield_now().await;
+                }
+            })
+        })
+        .collect();
+    for p in players {
+        p.await.unwrap();
+    }
+    println!(
+        "4 tasks took {} turns, yielding after each",
+        turns.load(Relaxed)
+    );
+    assert_eq!(turns.load(Relaxed), 4_000);
+
+    section("spawn_blocking: blocking work off the workers");
+    let started = Instant::now();
+    let sleepers: Vec<_> = (0..8)
+        .map(|_| gort::spawn_blocking(|| std::thread::sleep(Duration::from_millis(50))))
+        .collect();
+    for s in sleepers {
+        s.await.unwrap();
+    }
+    let elapsed = started.elapsed();
+    println!(
+        "8 blocking sleeps of 50 ms ran side by side: done in about {} ms",
+        elapsed.as_millis() / 10 * 10
+    );
+    assert!(elapsed < Duration::from_millis(400));
+
+    section("a million tasks");
+    const N: u64 = 1_000_000;
+    let started = Instant::now();
+    let done = Arc::new(AtomicU64::new(0));
+    let spawners: Vec<_> = (0..10)
+        .map(|_| {
+            let done = done.clone();
+            gort::spawn(async move {
+                let handles: Vec<_> = (0..N / 10)
+                    .map(|_| {
+                        let done = done.clone();
+                        gort::spawn(async move {
+                            done.fetch_add(1, Relaxed);
+                        })
+                    })
+                    .collect();
+                for h in handles {
+                    h.await.unwrap();
+                }
+            })
+        })
+        .collect();
+    for s in spawners {
+        s.await.unwrap();
+    }
+    let elapsed = started.elapsed();
+    println!("{} tasks spawned and joined", done.load(Relaxed));
+    println!(
+        "timing: {:.0} ns per task ({} ms in all)",
+        elapsed.as_nanos() as f64 / N as f64,
+        elapsed.as_millis()
+    );
+    assert_eq!(done.load(Relaxed), N);
+
+    let metrics = gort::runtime::Handle::current().metrics();
+    println!(
+        "\nruntime: {} workers, {} tasks spawned, {} steals, {} parks",
+        metrics.workers, metrics.tasks_spawned, metrics.steals, metrics.parks
+    );
+    println!("tour complete");
+}

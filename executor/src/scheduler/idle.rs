@@ -92,6 +92,11 @@ impl Idle {
             .state
             .fetch_sub(UNPARKED_ONE + usize::from(was_searching), SeqCst);
         sleepers.push(worker);
+        // Store-buffering: we wrote `state` and will next read the queues; a pusher wrote a queue
+        // and then reads `state`. Each side needs a SeqCst fence between its write and its read
+        // (the pusher's is in `worker_to_notify`), or both may read stale values and the work
+        // is stranded with everyone asleep. Found by the `park_no_lost_wakeup` loom model.
+        fence(SeqCst);
         was_searching && searching(prev) == 1
     }
 

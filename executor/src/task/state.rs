@@ -188,16 +188,17 @@ impl State {
     }
 
     /// `wake_by_ref()`: a new reference is created when the task must be submitted.
+    ///
+    /// Even when there is nothing to change, the word is written back (a read-modify-write):
+    /// a plain load could read a stale "already notified" and skip a wake that the poller,
+    /// which just cleared NOTIFIED, needs in order to see the waker's preceding writes
+    /// (tokio#7632; found here by the `wake_by_ref_while_running` loom model).
     pub(crate) fn wake_by_ref(&self) -> WakeAction {
         self.update(|s| {
             if s.has(RUNNING) {
-                if s.has(NOTIFIED) {
-                    Err(WakeAction::None)
-                } else {
-                    Ok((s.0 | NOTIFIED, WakeAction::None))
-                }
+                Ok((s.0 | NOTIFIED, WakeAction::None))
             } else if s.has(COMPLETE) || s.has(NOTIFIED) {
-                Err(WakeAction::None)
+                Ok((s.0, WakeAction::None))
             } else {
                 Ok(((s.0 | NOTIFIED) + REF_ONE, WakeAction::Submit))
             }

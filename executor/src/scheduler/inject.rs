@@ -114,6 +114,45 @@ impl Inject {
         Some(unsafe { Notified::from_raw(RawTask::from_header(head)) })
     }
 
+    /// Takes up to `max` tasks from the front in one lock: the first to run now, the rest
+    /// handed to `rest` in FIFO order (a worker's fair share, as Go's `globrunqget` takes).
+    pub(crate) fn pop_batch(&self, max: usize, mut rest: impl FnMut(Notified)) -> Option<Notified> {
+        if self.is_empty() || max == 0 {
+            return None;
+        }
+        let mut list = lock(&self.list);
+        let first = list.head?;
+        let mut last = first;
+        let mut taken = 1;
+        while taken < max {
+            match next_of(last) {
+                Some(next) => {
+                    last = next;
+                    taken += 1;
+                }
+                None => break,
+            }
+        }
+        list.head = next_of(last);
+        if list.head.is_none() {
+            list.tail = None;
+        }
+        self.len.fetch_sub(taken, Release);
+        drop(list);
+        set_next(last, None);
+        // The chain first..=last is ours now, with each task's Notified reference.
+        let mut cursor = next_of(first);
+        set_next(first, None);
+        while let Some(ptr) = cursor {
+            cursor = next_of(ptr);
+            set_next(ptr, None);
+            // SAFETY: unlinked from the list above; the reference is ours.
+            rest(unsafe { Notified::from_raw(RawTask::from_header(ptr)) });
+        }
+        // SAFETY: as above.
+        Some(unsafe { Notified::from_raw(RawTask::from_header(first)) })
+    }
+
     /// Refuses further pushes and returns everything queued (runtime shutdown).
     pub(crate) fn close(&self) -> Vec<Notified> {
         let mut list = lock(&self.list);

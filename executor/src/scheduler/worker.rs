@@ -169,7 +169,17 @@ impl Worker {
             self.local.push_back_or_overflow(task, &self.shared.inject);
         }
         self.next_polls.set(0);
-        self.local.pop().or_else(|| self.shared.inject.pop())
+        self.local.pop().or_else(|| self.take_global_batch())
+    }
+
+    /// Takes this worker's fair share of the global queue into its ring, and one task to run.
+    fn take_global_batch(&self) -> Option<Notified> {
+        let inject = &self.shared.inject;
+        let share = inject.len() / self.shared.remotes.len() + 1;
+        let max = share
+            .min(self.local.remaining())
+            .min(super::queue::CAPACITY / 2);
+        inject.pop_batch(max, |task| self.local.push_back_or_overflow(task, inject))
     }
 
     fn take_next(&self) -> Option<Notified> {
@@ -219,7 +229,7 @@ impl Worker {
                     return Some(task);
                 }
             }
-            if let Some(task) = self.shared.inject.pop() {
+            if let Some(task) = self.take_global_batch() {
                 return Some(task);
             }
             if let Some(task) = self.steal_stranded(&mut stuck_seen, round) {

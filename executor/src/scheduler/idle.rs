@@ -114,6 +114,11 @@ impl Idle {
         }
     }
 
+    /// Whether any worker is awake (after the caller counted itself as parked).
+    pub(crate) fn any_unparked(&self) -> bool {
+        unparked(self.state.load(SeqCst)) > 0
+    }
+
     /// Workers currently parked (metrics, tests).
     pub(crate) fn num_parked(&self) -> usize {
         lock(&self.sleepers).len()

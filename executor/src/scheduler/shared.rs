@@ -124,11 +124,6 @@ impl Shared {
         !self.inject.is_empty() || self.remotes.iter().any(|r| !r.steal.is_empty())
     }
 
-    /// Whether some worker holds a task in its `next` slot (it may be stuck in a long poll).
-    pub(crate) fn has_next_slot_work(&self) -> bool {
-        self.remotes.iter().any(|r| !r.next.load(Relaxed).is_null())
-    }
-
     /// Starts shutdown: workers stop at their next scheduling point.
     pub(crate) fn begin_shutdown(&self) {
         self.shutdown.store(true, SeqCst);

@@ -4,19 +4,23 @@
 //! 1. every [`GLOBAL_QUEUE_INTERVAL`] ticks, the global queue first, so that spawns from outside
 //!    are not starved by tasks that keep each other busy locally;
 //! 2. its `next` slot — the task the last poll woke or spawned, for cache locality — but at most
-//!    [`MAX_NEXT_POLLS`] times in a row, so two tasks waking each other cannot starve the ring;
+//!    [`MAX_NEXT_POLLS`] times in a row while the ring holds other tasks, so two tasks waking
+//!    each other cannot starve the ring;
 //! 3. its ring, then the global queue;
 //! 4. otherwise it *searches* (steals half of another worker's ring, or takes from the global
 //!    queue), if fewer than half the workers already search;
 //! 5. otherwise it parks (see `idle.rs` for the wake-up rules).
 //!
-//! Stranding (tokio#4941): a task in a worker's `next` slot is invisible to stealers, so if its
-//! worker then spends a long time inside one poll, the task would wait for it. Pushing into the
-//! slot therefore wakes an idle worker like any other push; a searcher that finds nothing else
-//! takes a slot task when the slot's owner has not started a new poll across two of its search
-//! rounds, and the last searcher to park while some slot is occupied parks only for
-//! [`STRANDED_RECHECK`], so a stuck slot is looked at again (Go's runqsteal does the same with a
-//! 3µs back-off before stealing `runnext`).
+//! Stranding (tokio#4941): a task in a worker's `next` slot is not in its ring, so stealers do
+//! not see it; if its worker then spends a long time inside one poll, the task would wait for
+//! it. Filling the slot wakes nobody (the worker will run it next; a wake-up per spawn made
+//! chained spawns 2.4x slower). Instead, the last searcher to park while other workers are
+//! still running becomes the *watcher*: it sleeps [`WATCH_MIN`] (doubling up to [`WATCH_MAX`]
+//! while nothing is stuck), then takes the slot task of any worker that has not started a single
+//! poll in that whole interval. There is always a watcher or a searcher while a worker runs: a
+//! worker that leaves searching as the last searcher wakes another (rule 3 of `idle.rs`), which
+//! parks as the last searcher and so watches. This is Go's sysmon check, done by an idle worker
+//! instead of a dedicated thread.
 //!
 //! Shutdown: the runtime sets the shutdown flag and unparks everyone; each worker finishes its
 //! current poll, leaves the loop, and drops the references in its ring and slot. The runtime then
@@ -29,7 +33,7 @@ use crate::loom::Arc;
 use crate::task::raw::Header;
 use crate::task::{Notified, RawTask};
 use gort_channel::coop;
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::ptr::{self, NonNull};
 use std::sync::atomic::Ordering::{AcqRel, Acquire, Relaxed};
 use std::time::{Duration, Instant};
@@ -45,8 +49,11 @@ pub(crate) const MAX_NEXT_POLLS: u32 = 3;
 /// Rounds over all other workers a searcher makes before parking.
 const SEARCH_ROUNDS: usize = 3;
 
-/// How long the last searcher sleeps when a slot task might be stranded before looking again.
-const STRANDED_RECHECK: Duration = Duration::from_micros(250);
+/// The watcher's first sleep: a slot task stuck this long behind its worker is taken over.
+const WATCH_MIN: Duration = Duration::from_millis(1);
+/// The watcher's longest sleep, reached by doubling while nothing is stuck (Go's sysmon backs
+/// off from 20 µs to 10 ms the same way), so an idle watcher costs little.
+const WATCH_MAX: Duration = Duration::from_millis(10);
 
 /// A worker's own state, reachable from its thread through [`CURRENT`].
 pub(crate) struct Worker {
@@ -59,6 +66,9 @@ pub(crate) struct Worker {
     searching: Cell<bool>,
     rng: Cell<u64>,
     shard_hint: Cell<usize>,
+    /// Each worker's poll counter when this worker began watching.
+    watched: RefCell<Vec<u64>>,
+    watch_interval: Cell<Duration>,
 }
 
 thread_local! {
@@ -93,6 +103,8 @@ impl Worker {
                 0x9E37_79B9_7F4A_7C15 ^ (index as u64 + 1).wrapping_mul(0xBF58_476D_1CE4_E5B9),
             ),
             shard_hint: Cell::new(index),
+            watched: RefCell::new(vec![0; shared.remotes.len()]),
+            watch_interval: Cell::new(WATCH_MIN),
             shared,
         }
     }
@@ -117,10 +129,14 @@ impl Worker {
         } else {
             let ptr = task.into_raw().header_ptr().as_ptr();
             let prev = self.remote().next.swap(ptr, AcqRel);
-            if let Some(prev) = NonNull::new(prev) {
-                self.local
-                    .push_back_or_overflow(claim_next(prev), &self.shared.inject);
-            }
+            let Some(prev) = NonNull::new(prev) else {
+                // Only the slot is filled: this worker runs it next, nothing is stealable, so
+                // waking an idle worker would only cost a futex call (2.4x slower chained
+                // spawns when measured). A stuck slot is the watcher's job.
+                return;
+            };
+            self.local
+                .push_back_or_overflow(claim_next(prev), &self.shared.inject);
         }
         self.shared.notify_parked();
     }
@@ -146,7 +162,9 @@ impl Worker {
                 self.run_task(task);
                 continue;
             }
-            self.park();
+            if let Some(task) = self.park() {
+                self.run_task(task);
+            }
         }
         if self.searching.replace(false) {
             self.shared.idle.stop_searching();
@@ -161,7 +179,9 @@ impl Worker {
             }
         }
         if let Some(task) = self.take_next() {
-            if self.next_polls.get() < MAX_NEXT_POLLS {
+            // The cap protects the ring from starvation; with an empty ring there is nothing to
+            // protect, and queueing the task would only offer a hot chain to stealers.
+            if self.next_polls.get() < MAX_NEXT_POLLS || self.local.is_empty() {
                 self.next_polls.set(self.next_polls.get() + 1);
                 return Some(task);
             }
@@ -215,9 +235,7 @@ impl Worker {
         }
         let remotes = &self.shared.remotes;
         let n = remotes.len();
-        // Poll counters of owners whose slot held a task in the previous round.
-        let mut stuck_seen: Vec<(usize, u64)> = Vec::new();
-        for round in 0..SEARCH_ROUNDS {
+        for _ in 0..SEARCH_ROUNDS {
             let start = self.next_random() % n;
             for i in 0..n {
                 let victim = (start + i) % n;
@@ -232,39 +250,32 @@ impl Worker {
             if let Some(task) = self.take_global_batch() {
                 return Some(task);
             }
-            if let Some(task) = self.steal_stranded(&mut stuck_seen, round) {
-                return Some(task);
-            }
             std::hint::spin_loop();
         }
         None
     }
 
-    /// Takes a task out of another worker's `next` slot if that worker has not started a new
-    /// poll since the previous round saw the slot occupied: it is stuck in one long poll.
-    fn steal_stranded(&self, seen: &mut Vec<(usize, u64)>, round: usize) -> Option<Notified> {
-        let remotes = &self.shared.remotes;
-        if round > 0 {
-            for &(victim, polls) in seen.iter() {
-                let remote = &remotes[victim];
-                if remote.polls.load(Relaxed) == polls && !remote.next.load(Relaxed).is_null() {
-                    if let Some(ptr) = NonNull::new(remote.next.swap(ptr::null_mut(), Acquire)) {
-                        Remote::bump(&self.remote().steals);
-                        return Some(claim_next(ptr));
-                    }
-                }
+    /// The watcher's check after its timed sleep: takes the `next`-slot task of any worker
+    /// that has not started a single poll since the watch began — it is stuck in one poll.
+    fn take_stranded(&self) -> Option<Notified> {
+        let watched = self.watched.borrow();
+        for (victim, remote) in self.shared.remotes.iter().enumerate() {
+            if victim == self.index || remote.polls.load(Relaxed) != watched[victim] {
+                continue;
             }
-        }
-        seen.clear();
-        for (victim, remote) in remotes.iter().enumerate() {
-            if victim != self.index && !remote.next.load(Relaxed).is_null() {
-                seen.push((victim, remote.polls.load(Relaxed)));
+            if remote.next.load(Relaxed).is_null() {
+                continue;
+            }
+            if let Some(ptr) = NonNull::new(remote.next.swap(ptr::null_mut(), Acquire)) {
+                Remote::bump(&self.remote().steals);
+                return Some(claim_next(ptr));
             }
         }
         None
     }
 
-    fn park(&self) {
+    /// Parks until woken. Returns a stranded task if this worker was the watcher and found one.
+    fn park(&self) -> Option<Notified> {
         let was_searching = self.searching.replace(false);
         let was_last_searcher = self.shared.idle.park(self.index, was_searching);
         let mut deadline = None;
@@ -273,15 +284,33 @@ impl Worker {
             // as parked; whoever pushed it may have seen us searching and woken nobody.
             if self.shared.has_queued_work() {
                 self.shared.notify_parked();
-            } else if self.shared.has_next_slot_work() {
-                deadline = Some(Instant::now() + STRANDED_RECHECK);
+            } else if self.shared.idle.any_unparked() {
+                // Others are running: watch their `next` slots (see the module docs).
+                let mut watched = self.watched.borrow_mut();
+                for (slot, remote) in watched.iter_mut().zip(self.shared.remotes.iter()) {
+                    *slot = remote.polls.load(Relaxed);
+                }
+                deadline = Some(Instant::now() + self.watch_interval.get());
             }
         }
         if !self.shared.is_shutdown() {
             Remote::bump(&self.remote().parks);
             self.parker.park(deadline);
         }
-        self.searching.set(self.shared.idle.unpark(self.index));
+        let notified = self.shared.idle.unpark(self.index);
+        self.searching.set(notified);
+        if notified || deadline.is_none() {
+            self.watch_interval.set(WATCH_MIN);
+            return None;
+        }
+        let stranded = self.take_stranded();
+        let next = if stranded.is_some() {
+            WATCH_MIN
+        } else {
+            (self.watch_interval.get() * 2).min(WATCH_MAX)
+        };
+        self.watch_interval.set(next);
+        stranded
     }
 
     /// Drops the references this worker still holds (shutdown).

@@ -18,3 +18,8 @@ pub use gort_executor::{runtime, task, Runtime};
 pub use gort_channel::coop;
 
 pub use gort_macros::{main, test};
+
+/// The code blocks of README.md, compiled and run as doctests so the README cannot rot.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

@@ -185,3 +185,50 @@ impl Drop for Inject {
         drop(self.close());
     }
 }
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+    use crate::task::Schedule;
+
+    struct Sink;
+    impl Schedule for Sink {
+        fn schedule(&self, _task: Notified) {}
+        fn release(&self, _task: RawTask) -> usize {
+            0
+        }
+    }
+
+    fn task() -> Notified {
+        let (notified, join, _) = crate::task::new_task(async {}, Sink, false);
+        drop(join);
+        notified
+    }
+
+    #[test]
+    fn fifo_and_batches() {
+        let inject = Inject::new();
+        let tasks: Vec<_> = (0..5).map(|_| task()).collect();
+        let ptrs: Vec<_> = tasks.iter().map(|t| t.raw()).collect();
+        inject.push_batch(tasks.into_iter());
+        assert_eq!(inject.len(), 5);
+        let mut rest = Vec::new();
+        let first = inject.pop_batch(3, |t| rest.push(t.raw())).unwrap();
+        assert_eq!(first.raw(), ptrs[0]);
+        assert_eq!(rest, &ptrs[1..3]);
+        assert_eq!(inject.len(), 2);
+        assert_eq!(inject.pop().unwrap().raw(), ptrs[3]);
+        assert_eq!(inject.pop().unwrap().raw(), ptrs[4]);
+        assert!(inject.pop().is_none());
+    }
+
+    #[test]
+    fn a_closed_queue_hands_back_its_tasks_and_refuses_more() {
+        let inject = Inject::new();
+        inject.push(task());
+        assert_eq!(inject.close().len(), 1);
+        inject.push(task()); // dropped, not queued
+        assert!(inject.is_empty());
+        assert!(inject.pop().is_none());
+    }
+}

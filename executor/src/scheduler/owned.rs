@@ -99,3 +99,40 @@ impl OwnedTasks {
         all
     }
 }
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+    use crate::task::{Notified, Schedule};
+
+    struct Sink;
+    impl Schedule for Sink {
+        fn schedule(&self, _task: Notified) {}
+        fn release(&self, _task: RawTask) -> usize {
+            0
+        }
+    }
+
+    #[test]
+    fn insert_remove_and_close() {
+        let owned = OwnedTasks::new(4);
+        let (n1, j1, raw1) = crate::task::new_task(async {}, Sink, true);
+        let (n2, j2, raw2) = crate::task::new_task(async {}, Sink, true);
+        let (raw1, raw2) = (raw1.unwrap(), raw2.unwrap());
+        owned.insert(raw1, 0).unwrap();
+        owned.insert(raw2, 1).unwrap();
+        assert_eq!(owned.len(), 2);
+        assert!(owned.remove(raw1));
+        assert!(!owned.remove(raw1), "removing twice finds nothing");
+        raw1.drop_reference();
+        let drained = owned.close_and_drain();
+        assert_eq!(drained, vec![raw2]);
+        assert!(!owned.remove(raw2), "drained entries are gone");
+        let (n3, j3, raw3) = crate::task::new_task(async {}, Sink, true);
+        assert!(owned.insert(raw3.unwrap(), 0).is_err(), "closed");
+        for raw in drained.into_iter().chain(raw3) {
+            raw.shutdown();
+        }
+        drop((n1, j1, n2, j2, n3, j3));
+    }
+}

@@ -62,10 +62,8 @@ impl Parker {
                 Some(deadline) => {
                     let now = Instant::now();
                     if now >= deadline {
-                        // Timed out: withdraw, unless a token raced in.
-                        if inner.state.swap(EMPTY, SeqCst) == NOTIFIED {
-                            return;
-                        }
+                        // Timed out: withdraw (consuming a token that raced in, if any).
+                        inner.state.store(EMPTY, SeqCst);
                         return;
                     }
                     wait_timeout(&inner.condvar, guard, deadline - now)
@@ -119,5 +117,34 @@ impl Unparker {
             }
             other => unreachable!("parker in unknown state {other}"),
         }
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn an_unpark_before_the_park_is_not_lost() {
+        let (parker, unparker) = pair();
+        unparker.unpark();
+        parker.park(None); // returns at once
+    }
+
+    #[test]
+    fn park_returns_at_its_deadline() {
+        let (parker, _unparker) = pair();
+        let start = Instant::now();
+        parker.park(Some(start + Duration::from_millis(20)));
+        assert!(start.elapsed() >= Duration::from_millis(20));
+    }
+
+    #[test]
+    fn unpark_from_another_thread_wakes_the_parker() {
+        let (parker, unparker) = pair();
+        let t = std::thread::spawn(move || unparker.unpark());
+        parker.park(None);
+        t.join().unwrap();
     }
 }

@@ -2,10 +2,10 @@
 //!
 //! The public part is [`JoinHandle`], [`JoinError`] and `spawn_local`.
 //!
-//! * [`state`]: the one atomic word of flags and reference count, and every transition.
-//! * [`raw`]: the allocation and the type-erased operations on it (poll, cancel, complete).
-//! * [`waker`]: the `Waker` vtable.
-//! * [`join`]: `JoinHandle` and `JoinError`.
+//! * `state`: the one atomic word of flags and reference count, and every transition.
+//! * `raw`: the allocation and the type-erased operations on it (poll, cancel, complete).
+//! * `waker`: the `Waker` vtable.
+//! * `join`: [`JoinHandle`] and [`JoinError`].
 //!
 //! Who may do what with a task is decided by the state word alone; see `state.rs`.
 

@@ -299,3 +299,82 @@ impl State {
         Snapshot(self.0.fetch_and(!JOIN_WAKER, AcqRel))
     }
 }
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_new_task_is_notified_with_join_interest() {
+        let s = State::new(3).load();
+        assert!(s.has(NOTIFIED) && s.has(JOIN_INTEREST));
+        assert!(!s.has(RUNNING) && !s.has(COMPLETE));
+        assert_eq!(s.ref_count(), 3);
+    }
+
+    #[test]
+    fn woken_while_running_is_rescheduled_once_after_the_poll() {
+        let state = State::new(2);
+        assert_eq!(state.start_poll(), StartPoll::Poll);
+        state.ref_inc(); // a waker
+        assert_eq!(state.wake_by_ref(), WakeAction::None);
+        assert_eq!(state.wake_by_val(), WakeAction::None); // drops the waker's ref
+        assert_eq!(state.finish_pending(), AfterPending::Reschedule);
+        assert!(state.load().has(NOTIFIED));
+        assert_eq!(state.load().ref_count(), 2);
+    }
+
+    #[test]
+    fn waking_an_idle_task_submits_it_once() {
+        let state = State::new(2);
+        assert_eq!(state.start_poll(), StartPoll::Poll);
+        assert_eq!(state.finish_pending(), AfterPending::Idle);
+        assert_eq!(state.load().ref_count(), 1);
+        assert_eq!(state.wake_by_ref(), WakeAction::Submit);
+        assert_eq!(state.wake_by_ref(), WakeAction::None, "already notified");
+        assert_eq!(state.load().ref_count(), 2);
+    }
+
+    #[test]
+    fn abort_of_an_idle_task_submits_it_and_the_poll_cancels() {
+        let state = State::new(2);
+        state.start_poll();
+        state.finish_pending();
+        assert_eq!(state.cancel(), WakeAction::Submit);
+        assert_eq!(state.cancel(), WakeAction::None, "twice is harmless");
+        assert_eq!(state.start_poll(), StartPoll::Cancel);
+    }
+
+    #[test]
+    fn abort_while_running_cancels_after_the_poll() {
+        let state = State::new(2);
+        state.start_poll();
+        assert_eq!(state.cancel(), WakeAction::None);
+        assert_eq!(state.finish_pending(), AfterPending::Cancel);
+    }
+
+    #[test]
+    fn join_handle_dropped_before_completion_leaves_the_output_to_the_task() {
+        let state = State::new(2);
+        state.start_poll();
+        let before = state.drop_join_interest();
+        assert!(!before.has(COMPLETE));
+        let before = state.complete();
+        assert!(
+            !before.has(JOIN_INTEREST),
+            "the task drops the output itself"
+        );
+    }
+
+    #[test]
+    fn shutdown_claims_idle_tasks_but_not_running_ones() {
+        let idle = State::new(2);
+        idle.start_poll();
+        idle.finish_pending();
+        assert!(idle.claim_for_shutdown());
+        let running = State::new(2);
+        running.start_poll();
+        assert!(!running.claim_for_shutdown());
+        assert_eq!(running.finish_pending(), AfterPending::Cancel);
+    }
+}

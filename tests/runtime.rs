@@ -587,3 +587,65 @@ fn wakes_from_many_threads_never_poll_a_task_concurrently() {
         w.join().unwrap();
     }
 }
+
+#[test]
+fn shutdown_timeout_returns_even_when_a_worker_is_stuck_in_a_poll() {
+    let rt = runtime(2);
+    let (started_tx, started_rx) = mpsc::channel();
+    let (release_tx, release_rx) = mpsc::channel::<()>();
+    let stuck = rt.spawn(async move {
+        started_tx.send(()).unwrap();
+        // A blocking call inside a task: the worker is stuck in this poll.
+        let _ = release_rx.recv_timeout(Duration::from_secs(30));
+    });
+    started_rx.recv().unwrap();
+    let start = std::time::Instant::now();
+    rt.shutdown_timeout(Duration::from_millis(100));
+    assert!(
+        start.elapsed() < Duration::from_secs(10),
+        "waited for the stuck worker"
+    );
+    release_tx.send(()).unwrap();
+    // The stuck task finishes its poll on its own; its handle resolves either way.
+    let _ = gort::block_on(stuck);
+}
+
+#[test]
+fn dropping_a_runtime_from_its_own_blocking_thread_does_not_hang() {
+    let rt = runtime(1);
+    let handle = rt.handle().clone();
+    let (done_tx, done_rx) = mpsc::channel();
+    drop(handle.spawn_blocking(move || {
+        drop(rt);
+        done_tx.send(()).unwrap();
+    }));
+    done_rx
+        .recv_timeout(Duration::from_secs(20))
+        .expect("drop(rt) returned");
+}
+
+#[test]
+fn a_future_and_its_output_both_panicking_in_drop_do_not_take_the_worker_down() {
+    #[derive(Debug)]
+    struct PanicOnDrop(&'static str);
+    impl Drop for PanicOnDrop {
+        fn drop(&mut self) {
+            panic!("{}", self.0);
+        }
+    }
+    let rt = runtime(1);
+    rt.block_on(async {
+        let err = gort::spawn(async {
+            let _guard = PanicOnDrop("future drop");
+            PanicOnDrop("output drop")
+        })
+        .await
+        .unwrap_err();
+        assert!(err.is_panic());
+        assert_eq!(
+            gort::spawn(async { 1 }).await.unwrap(),
+            1,
+            "the worker is alive"
+        );
+    });
+}

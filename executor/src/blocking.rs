@@ -48,13 +48,19 @@ fn lock(inner: &Inner) -> MutexGuard<'_, State> {
     inner.state.lock().unwrap_or_else(|e| e.into_inner())
 }
 
+thread_local! {
+    /// The pool whose thread this is (only compared, never dereferenced).
+    static CURRENT_POOL: std::cell::Cell<*const Inner> =
+        const { std::cell::Cell::new(std::ptr::null()) };
+}
+
 /// The scheduler of blocking jobs: the pool's queue.
 struct BlockingSchedule(Arc<Inner>);
 
 impl Schedule for BlockingSchedule {
     fn schedule(&self, task: Notified) {
-        // Only reached for a job's first scheduling or an `abort()` of a job that is queued
-        // (then it is NOTIFIED and this is not called): push it to the queue.
+        // Not reached in practice: a job is queued by `spawn`, never idle, and its closure
+        // holds no waker, so no wake-up or abort submits it again. Queue it all the same.
         self.0.push(task, None);
     }
 
@@ -116,9 +122,10 @@ impl BlockingPool {
         lock(&self.inner).threads
     }
 
-    /// Cancels queued jobs and waits for running ones (at most `timeout`, if given).
-    pub(crate) fn shutdown(&self, timeout: Option<Duration>) {
-        let deadline = timeout.map(|t| Instant::now() + t);
+    /// Cancels queued jobs and waits for running ones (until `deadline`, if given). Called from
+    /// one of the pool's own threads (a job dropping its runtime), it does not wait for itself.
+    pub(crate) fn shutdown(&self, deadline: Option<Instant>) {
+        let on_own_thread = CURRENT_POOL.with(|p| std::ptr::eq(p.get(), Arc::as_ptr(&self.inner)));
         let mut state = lock(&self.inner);
         state.shutdown = true;
         let queued: Vec<Notified> = state.queue.drain(..).collect();
@@ -128,7 +135,7 @@ impl BlockingPool {
             job.shutdown();
         }
         let mut state = lock(&self.inner);
-        while state.threads > 0 {
+        while state.threads > usize::from(on_own_thread) {
             state = match deadline {
                 None => self
                     .inner
@@ -187,17 +194,22 @@ impl Inner {
         if let Err(e) = spawned {
             let mut state = lock(self);
             state.threads -= 1;
-            let orphaned = state.threads == 0;
-            drop(state);
-            assert!(
-                !orphaned,
-                "gort: cannot start a blocking thread ({e}) and no other blocking thread exists to run the job"
-            );
+            self.exited.notify_all();
+            if state.threads == 0 {
+                // Nobody can run the queued jobs: cancel them rather than leave them hanging.
+                let orphaned: Vec<Notified> = state.queue.drain(..).collect();
+                drop(state);
+                for job in orphaned {
+                    job.shutdown();
+                }
+                panic!("gort: cannot start a blocking thread for spawn_blocking: {e}");
+            }
         }
     }
 
     /// A blocking thread's loop.
     fn run(self: Arc<Self>) {
+        CURRENT_POOL.with(|p| p.set(Arc::as_ptr(&self)));
         let mut state = lock(&self);
         'jobs: loop {
             if let Some(job) = state.queue.pop_front() {

@@ -11,6 +11,9 @@ use std::sync::Arc;
 use std::thread;
 use std::time::Duration;
 
+/// The most worker threads a runtime can have (the idle accounting packs counts in 16 bits).
+const MAX_WORKERS: usize = 0xFFFE;
+
 /// Configures a [`Runtime`]. Setters take `&mut self` and return `&mut Self`, as tokio's do.
 ///
 /// ```
@@ -122,8 +125,16 @@ impl Builder {
                     "gort: worker_threads must be at least 1 (got 0): a runtime needs a thread \
                      to run its tasks; use worker_threads(1) for a single worker",
                 )),
+                Some(n) if n > MAX_WORKERS => {
+                    return Err(io::Error::new(
+                        io::ErrorKind::InvalidInput,
+                        format!("gort: worker_threads must be at most {MAX_WORKERS} (got {n})"),
+                    ))
+                }
                 Some(n) => n,
-                None => thread::available_parallelism().map_or(1, |n| n.get()),
+                None => thread::available_parallelism()
+                    .map_or(1, |n| n.get())
+                    .min(MAX_WORKERS),
             };
         if self.max_blocking_threads == 0 {
             return Err(io::Error::new(
@@ -156,8 +167,10 @@ impl Builder {
             let spawned = thread::Builder::new()
                 .name(format!("{}-{index}", self.thread_name))
                 .spawn(move || {
-                    let _enter = context::enter(thread_handle);
+                    let _enter = context::enter(thread_handle.clone());
                     worker.run();
+                    drop(worker);
+                    thread_handle.shared.worker_exited();
                 });
             match spawned {
                 Ok(thread) => threads.push(thread),

@@ -132,18 +132,24 @@ impl Runtime {
         self.handle.spawn_blocking(f)
     }
 
-    fn shutdown(&mut self, blocking_timeout: Option<Duration>) {
+    fn shutdown(&mut self, timeout: Option<Duration>) {
+        let deadline = timeout.map(|t| std::time::Instant::now() + t);
         let shared = &self.handle.shared;
         shared.begin_shutdown();
+        // Dropping a runtime from one of its own tasks must not wait for that very thread.
         let me = thread::current().id();
+        let on_own_worker = self.workers.iter().any(|w| w.thread().id() == me);
+        let others = self.workers.len() - usize::from(on_own_worker);
+        // Each worker finishes the poll it is in; a worker stuck in a poll is left behind when
+        // the timeout passes (it exits on its own once that poll returns).
+        shared.wait_for_exits(others, deadline);
         for worker in self.workers.drain(..) {
-            // Dropping a runtime from one of its own tasks must not join that very thread.
-            if worker.thread().id() != me {
+            if worker.thread().id() != me && worker.is_finished() {
                 let _ = worker.join();
             }
         }
         shared.shutdown_tasks();
-        shared.blocking.shutdown(blocking_timeout);
+        shared.blocking.shutdown(deadline);
     }
 }
 

@@ -126,11 +126,7 @@ impl Local {
     /// Moves the older half of a full queue plus `task` to the global queue.
     fn push_overflow(&self, task: Notified, head: u32, overflow: &Inject) -> Result<(), Notified> {
         const HALF: u32 = (CAPACITY / 2) as u32;
-        let mut batch: Vec<*mut Header> = Vec::with_capacity(HALF as usize + 1);
-        for i in 0..HALF {
-            batch.push(self.0.slot(head.wrapping_add(i)).load(Relaxed));
-        }
-        // Claim them; if a stealer moved `head`, the copy is stale and the queue has room.
+        // Claim the older half; if a stealer moved `head`, the queue has room after all.
         if self
             .0
             .head
@@ -139,9 +135,11 @@ impl Local {
         {
             return Err(task);
         }
-        // SAFETY: the CAS claimed these slots, and with them their Notified references.
-        let tasks = batch
-            .into_iter()
+        // Reading the slots after the claim is safe: only the owner (us) writes slots, and no
+        // stealer can claim these any more.
+        let tasks = (0..HALF)
+            .map(|i| self.0.slot(head.wrapping_add(i)).load(Relaxed))
+            // SAFETY: the CAS claimed these slots, and with them their Notified references.
             .map(|p| unsafe { claimed(p) })
             .chain(std::iter::once(task));
         overflow.push_batch(tasks);

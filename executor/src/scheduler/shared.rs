@@ -21,6 +21,9 @@ pub(crate) struct Shared {
     pub(crate) blocking: BlockingPool,
     shutdown: AtomicBool,
     remote_spawns: AtomicU64,
+    /// Workers that have left their loop, to bound `shutdown_timeout`'s wait.
+    exited: std::sync::Mutex<usize>,
+    exited_changed: std::sync::Condvar,
 }
 
 /// What other threads may see of a worker.
@@ -67,6 +70,8 @@ impl Shared {
             blocking,
             shutdown: AtomicBool::new(false),
             remote_spawns: AtomicU64::new(0),
+            exited: std::sync::Mutex::new(0),
+            exited_changed: std::sync::Condvar::new(),
         }
     }
 
@@ -132,7 +137,41 @@ impl Shared {
         }
     }
 
-    /// After every worker has exited: drops every task's future once, and every queued
+    /// A worker thread left its loop.
+    pub(crate) fn worker_exited(&self) {
+        *self.exited.lock().unwrap_or_else(|e| e.into_inner()) += 1;
+        self.exited_changed.notify_all();
+    }
+
+    /// Waits until `count` workers have exited, or `deadline` passes; true if they all did.
+    pub(crate) fn wait_for_exits(
+        &self,
+        count: usize,
+        deadline: Option<std::time::Instant>,
+    ) -> bool {
+        let mut exited = self.exited.lock().unwrap_or_else(|e| e.into_inner());
+        while *exited < count {
+            exited = match deadline {
+                None => self
+                    .exited_changed
+                    .wait(exited)
+                    .unwrap_or_else(|e| e.into_inner()),
+                Some(deadline) => {
+                    let now = std::time::Instant::now();
+                    if now >= deadline {
+                        return false;
+                    }
+                    self.exited_changed
+                        .wait_timeout(exited, deadline - now)
+                        .unwrap_or_else(|e| e.into_inner())
+                        .0
+                }
+            };
+        }
+        true
+    }
+
+    /// After every worker has exited (or been given up on by `shutdown_timeout`): drops every task's future once, and every queued
     /// reference.
     pub(crate) fn shutdown_tasks(&self) {
         let tasks = self.owned.close_and_drain();

@@ -126,6 +126,11 @@ impl Worker {
     pub(crate) fn schedule_local(&self, task: Notified, is_yield: bool) {
         if is_yield {
             self.local.push_back_or_overflow(task, &self.shared.inject);
+            if self.local.len() <= 1 && self.remote().next.load(Relaxed).is_null() {
+                // Only the yielding task is runnable here: this worker runs it again next;
+                // waking another worker would just move it there.
+                return;
+            }
         } else {
             let ptr = task.into_raw().header_ptr().as_ptr();
             let prev = self.remote().next.swap(ptr, AcqRel);
@@ -182,7 +187,7 @@ impl Worker {
             // The cap protects the ring from starvation; with an empty ring there is nothing to
             // protect, and queueing the task would only offer a hot chain to stealers.
             if self.next_polls.get() < MAX_NEXT_POLLS || self.local.is_empty() {
-                self.next_polls.set(self.next_polls.get() + 1);
+                self.next_polls.set(self.next_polls.get().saturating_add(1));
                 return Some(task);
             }
             // The slot has had its turns: queue it behind the others.
@@ -298,8 +303,12 @@ impl Worker {
             self.parker.park(deadline);
         }
         let notified = self.shared.idle.unpark(self.index);
-        self.searching.set(notified);
-        if notified || deadline.is_none() {
+        // A watcher that wakes on its timer searches, so that whatever it finds — a stranded
+        // task or other work — it hands the watch on by rule 3 when it stops searching.
+        let timed_out = !notified && deadline.is_some();
+        self.searching
+            .set(notified || (timed_out && self.shared.idle.try_start_searching()));
+        if !timed_out {
             self.watch_interval.set(WATCH_MIN);
             return None;
         }

@@ -243,8 +243,10 @@ unsafe fn cell<'a, F: Future, S>(ptr: NonNull<Header>) -> &'a Cell<F, S> {
 unsafe fn poll<F: Future + 'static, S: Schedule>(ptr: NonNull<Header>) {
     // SAFETY: the caller holds a reference to this task, created with these types.
     let cell = unsafe { cell::<F, S>(ptr) };
-    if cell.header.state.start_poll() == StartPoll::Cancel {
-        return cancel_and_complete(cell, ptr);
+    match cell.header.state.start_poll() {
+        StartPoll::Poll => {}
+        StartPoll::Cancel => return cancel_and_complete(cell, ptr),
+        StartPoll::Claimed => return RawTask(ptr).drop_reference(),
     }
     // The waker borrows the poller's reference: it must not drop it, hence `ManuallyDrop`.
     // SAFETY: the poller's reference outlives the poll; `raw_waker` does not take a reference.
@@ -276,15 +278,31 @@ unsafe fn poll<F: Future + 'static, S: Schedule>(ptr: NonNull<Header>) {
         Ok(Poll::Ready(output)) => {
             let output = match drop_future(cell) {
                 Ok(()) => Ok(output),
-                Err(panic) => Err(JoinError::panic(panic)),
+                Err(panic) => {
+                    // The future's destructor panicked: report that; the output is dropped
+                    // here, and a panic in *its* destructor must not escape either.
+                    drop_quietly(output);
+                    Err(JoinError::panic(panic))
+                }
             };
             store_output_and_complete(cell, ptr, output);
         }
         Err(panic) => {
             // The future panicked; dropping it may panic again: report the first panic.
-            let _ = drop_future(cell);
+            if let Err(second) = drop_future(cell) {
+                drop_quietly(second);
+            }
             store_output_and_complete(cell, ptr, Err(JoinError::panic(panic)));
         }
+    }
+}
+
+/// Drops a value whose destructor may panic, without letting the panic escape. A panic
+/// payload that itself panics when dropped is leaked rather than dropped: there is no one left
+/// to report it to.
+fn drop_quietly<V>(value: V) {
+    if let Err(payload) = catch_unwind(AssertUnwindSafe(move || drop(value))) {
+        std::mem::forget(payload);
     }
 }
 

@@ -67,6 +67,8 @@ pub(crate) enum StartPoll {
     Poll,
     /// The task was cancelled: drop the future and complete with `JoinError::Cancelled`.
     Cancel,
+    /// Someone else holds or finished the task: drop the `Notified` reference, nothing more.
+    Claimed,
 }
 
 /// What the poller must do after a poll returned `Pending`.
@@ -126,13 +128,14 @@ impl State {
     }
 
     /// NOTIFIED → RUNNING. The caller holds the `Notified` reference, which becomes the
-    /// poller's reference.
+    /// poller's reference — unless the task is already running or complete (runtime shutdown
+    /// claimed it while it sat in a queue): then the caller must just drop its reference.
     pub(crate) fn start_poll(&self) -> StartPoll {
         self.update(|s| {
-            debug_assert!(
-                s.has(NOTIFIED) && !s.has(RUNNING) && !s.has(COMPLETE),
-                "{s:?}"
-            );
+            if s.has(RUNNING) || s.has(COMPLETE) {
+                return Err(StartPoll::Claimed);
+            }
+            debug_assert!(s.has(NOTIFIED), "{s:?}");
             let next = (s.0 & !NOTIFIED) | RUNNING;
             let action = if s.has(CANCELLED) {
                 StartPoll::Cancel
@@ -364,6 +367,16 @@ mod tests {
             !before.has(JOIN_INTEREST),
             "the task drops the output itself"
         );
+    }
+
+    #[test]
+    fn a_queued_task_claimed_by_shutdown_is_not_polled() {
+        let state = State::new(2);
+        assert!(
+            state.claim_for_shutdown(),
+            "queued, not running: shutdown claims it"
+        );
+        assert_eq!(state.start_poll(), StartPoll::Claimed);
     }
 
     #[test]

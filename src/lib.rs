@@ -15,7 +15,7 @@
 pub use gort_executor::{block_on, go, spawn, spawn_blocking, yield_now, JoinError, JoinHandle};
 pub use gort_executor::{runtime, task, Runtime};
 
-pub use gort_channel::coop;
+pub use gort_channel::{chan, coop};
 
 pub use gort_macros::{main, test};
 

@@ -1,13 +1,35 @@
 //! # gort-channel
 //!
-//! Go channels, the select protocol and Go's `sync` primitives for async Rust, usable on any
-//! executor and from plain threads. This crate never depends on an executor: it speaks only
-//! [`Waker`](std::task::Waker)s.
+//! Go channels, the select protocol and (soon) Go's `sync` primitives for async Rust, usable
+//! on any executor and from plain threads. This crate never depends on an executor: it speaks
+//! only [`Waker`](std::task::Waker)s.
 //!
-//! For now it holds [`coop`], the cooperative budget that gort's resources spend and gort's
-//! executor refills before every poll of a task. The channels arrive with their own issue.
+//! * [`chan`]: `bounded(0)` (unbuffered, Go's rendezvous), `bounded(n)`, `unbounded()`; async,
+//!   non-blocking and blocking operations; [`chan::select`], the protocol behind `select!`.
+//! * [`coop`]: the cooperative budget that gort's resources spend and gort's executor refills.
+//!
+//! ```
+//! use gort_channel::chan;
+//!
+//! let (tx, rx) = chan::bounded(0); // unbuffered: each send waits for its receiver
+//! let producer = std::thread::spawn(move || {
+//!     for word in ["ping", "pong"] {
+//!         tx.send_blocking(word).unwrap();
+//!     }
+//! });
+//! assert_eq!(rx.recv_blocking(), Some("ping"));
+//! assert_eq!(rx.recv_blocking(), Some("pong"));
+//! producer.join().unwrap();
+//! assert_eq!(rx.recv_blocking(), None); // closed: the sender is gone
+//! ```
 
 #![deny(unsafe_op_in_unsafe_fn)]
 #![forbid(unsafe_code)]
 
+pub mod chan;
 pub mod coop;
+mod loom;
+pub(crate) mod waiters;
+
+#[cfg(all(test, loom))]
+mod loom_tests;

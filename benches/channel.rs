@@ -1,0 +1,2 @@
+//! Channel benchmarks (being written).
+fn main() {}

@@ -1,0 +1,336 @@
+//! The channel core shared by all three flavors: Go's `hchan` (`runtime/chan.go`) in Rust.
+//!
+//! One mutex guards the buffer and two FIFO waiter queues (blocked receivers, blocked senders
+//! with their values). Under that lock:
+//!
+//! * a send hands its value **directly** to the first waiting receiver, else appends it to the
+//!   buffer if there is room, else waits in the send queue holding its value;
+//! * a receive takes from the buffer front (then moves the first waiting sender's value to the
+//!   buffer back, keeping FIFO order), else takes directly from the first waiting sender
+//!   (rendezvous), else gets `None` if closed, else waits;
+//! * close wakes every waiter: receivers with "closed", senders with their value back.
+//!
+//! Flavors differ only in capacity: `Some(0)` rendezvous, `Some(n)` a bounded ring, `None`
+//! unbounded (the ring grows). A waiter is served by the operation that completes it — the
+//! value is moved into or out of its queue entry under the lock — so waiters are served in
+//! strict FIFO order and nothing can barge past them.
+//!
+//! Cancellation (a future dropped while waiting), under the lock:
+//! * a receiver that had been handed a value gives it back: to the next waiting receiver, or to
+//!   the *front* of the buffer (it was the oldest), even on a rendezvous channel, and even after
+//!   close — so it is received before the end-of-channel `None`;
+//! * a sender whose value was already taken counts as sent (the rendezvous happened); otherwise
+//!   its value is dropped with it, never sent.
+//!
+//! Select (see `select.rs`): an entry may belong to a select, which owns one claim word. Whoever
+//! serves such an entry must first claim the select for that entry's case with a CAS; entries of
+//! selects already claimed are dead and are unlinked. A select never serves its own entries.
+//!
+//! The buffer may briefly hold more than `cap` values after a give-back; senders still wait
+//! while it is full, so it drains back to `cap`.
+
+use super::select::SelectState;
+use crate::loom::{Arc, AtomicUsize, Mutex, MutexGuard, Ordering};
+use crate::waiters::Waiters;
+use std::collections::VecDeque;
+use std::task::Waker;
+
+/// How a waiter's operation ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Outcome {
+    /// Still waiting.
+    Waiting,
+    /// Served: a receiver got its value, a sender's value was taken.
+    Done,
+    /// The channel was closed while it waited (a sender keeps its value in the entry).
+    Closed,
+}
+
+pub(crate) struct Waiter<T> {
+    pub(crate) waker: Waker,
+    /// The select this entry is a case of, with the case's index.
+    pub(crate) select: Option<(Arc<SelectState>, usize)>,
+    /// A waiting sender's value; a served receiver's value.
+    pub(crate) value: Option<T>,
+    pub(crate) outcome: Outcome,
+}
+
+pub(crate) struct Inner<T> {
+    pub(crate) buf: VecDeque<T>,
+    pub(crate) closed: bool,
+    pub(crate) recvq: Waiters<Waiter<T>>,
+    pub(crate) sendq: Waiters<Waiter<T>>,
+    /// Wakers of waiters served under the lock, woken by [`Guard`] once it is released (a task
+    /// woken under the lock would run straight into it).
+    wake_one: Option<Waker>,
+    wake_more: Vec<Waker>,
+}
+
+/// The channel lock; wakes the waiters served while it was held after unlocking.
+pub(crate) struct Guard<'a, T> {
+    guard: Option<MutexGuard<'a, Inner<T>>>,
+}
+
+impl<T> std::ops::Deref for Guard<'_, T> {
+    type Target = Inner<T>;
+    fn deref(&self) -> &Inner<T> {
+        self.guard.as_ref().expect("guard is held until drop")
+    }
+}
+
+impl<T> std::ops::DerefMut for Guard<'_, T> {
+    fn deref_mut(&mut self) -> &mut Inner<T> {
+        self.guard.as_mut().expect("guard is held until drop")
+    }
+}
+
+impl<T> Drop for Guard<'_, T> {
+    fn drop(&mut self) {
+        let mut guard = self.guard.take().expect("dropped once");
+        let one = guard.wake_one.take();
+        let more = if guard.wake_more.is_empty() {
+            Vec::new()
+        } else {
+            std::mem::take(&mut guard.wake_more)
+        };
+        drop(guard);
+        if let Some(waker) = one {
+            waker.wake();
+        }
+        for waker in more {
+            waker.wake();
+        }
+    }
+}
+
+pub(crate) struct Chan<T> {
+    inner: Mutex<Inner<T>>,
+    /// `None`: unbounded.
+    pub(crate) cap: Option<usize>,
+    pub(crate) senders: AtomicUsize,
+    pub(crate) receivers: AtomicUsize,
+}
+
+/// Result of a non-blocking attempt.
+pub(crate) enum TrySend<T> {
+    Sent,
+    Full(T),
+    Closed(T),
+}
+
+pub(crate) enum TryRecv<T> {
+    Received(T),
+    Empty,
+    Closed,
+}
+
+/// Finds the first waiter of `queue` that may be served and claims it: unlinks it (and claims
+/// its select, if any). Entries of select `me` are skipped, dead select entries unlinked.
+fn claim_first<T>(queue: &mut Waiters<Waiter<T>>, me: Option<&SelectState>) -> Option<usize> {
+    let mut cursor = queue.front();
+    while let Some(key) = cursor {
+        cursor = queue.next(key);
+        match &queue.get(key).select {
+            None => {
+                queue.unlink(key);
+                return Some(key);
+            }
+            Some((select, case)) => {
+                if me.is_some_and(|me| std::ptr::eq(me, &**select)) {
+                    continue;
+                }
+                let claimed = select.try_claim(*case);
+                queue.unlink(key);
+                if claimed {
+                    return Some(key);
+                }
+            }
+        }
+    }
+    None
+}
+
+/// Whether `queue` holds a waiter that `me` could be served by (without claiming it).
+fn has_partner<T>(queue: &Waiters<Waiter<T>>, me: Option<&SelectState>) -> bool {
+    let mut cursor = queue.front();
+    while let Some(key) = cursor {
+        match &queue.get(key).select {
+            None => return true,
+            Some((select, _)) => {
+                let mine = me.is_some_and(|me| std::ptr::eq(me, &**select));
+                if !mine && select.is_open() {
+                    return true;
+                }
+            }
+        }
+        cursor = queue.next(key);
+    }
+    false
+}
+
+impl<T> Inner<T> {
+    /// Records a served waiter's outcome; its waker fires when the lock is released.
+    fn finish(&mut self, is_send: bool, key: usize, outcome: Outcome) {
+        let waiter = self.queue(is_send).get_mut(key);
+        waiter.outcome = outcome;
+        let waker = std::mem::replace(&mut waiter.waker, Waker::noop().clone());
+        match self.wake_one {
+            None => self.wake_one = Some(waker),
+            Some(_) => self.wake_more.push(waker),
+        }
+    }
+
+    /// Send without waiting. `me`: the select doing it (its own entries are skipped).
+    pub(crate) fn try_send(
+        &mut self,
+        value: T,
+        cap: Option<usize>,
+        me: Option<&SelectState>,
+    ) -> TrySend<T> {
+        if self.closed {
+            return TrySend::Closed(value);
+        }
+        if let Some(key) = claim_first(&mut self.recvq, me) {
+            self.recvq.get_mut(key).value = Some(value);
+            self.finish(false, key, Outcome::Done);
+            return TrySend::Sent;
+        }
+        if cap.is_none_or(|cap| self.buf.len() < cap) {
+            self.buf.push_back(value);
+            return TrySend::Sent;
+        }
+        TrySend::Full(value)
+    }
+
+    /// Receive without waiting.
+    pub(crate) fn try_recv(&mut self, me: Option<&SelectState>) -> TryRecv<T> {
+        if let Some(key) = claim_first(&mut self.sendq, me) {
+            let sent = self
+                .sendq
+                .get_mut(key)
+                .value
+                .take()
+                .expect("a waiting sender holds its value");
+            self.finish(true, key, Outcome::Done);
+            return TryRecv::Received(match self.buf.pop_front() {
+                // Buffered values are older than any waiting sender's: keep FIFO.
+                Some(oldest) => {
+                    self.buf.push_back(sent);
+                    oldest
+                }
+                None => sent,
+            });
+        }
+        match self.buf.pop_front() {
+            Some(value) => TryRecv::Received(value),
+            None if self.closed => TryRecv::Closed,
+            None => TryRecv::Empty,
+        }
+    }
+
+    /// Whether a send by `me` could complete now (for select registration).
+    pub(crate) fn send_ready(&self, cap: Option<usize>, me: Option<&SelectState>) -> bool {
+        self.closed || has_partner(&self.recvq, me) || cap.is_none_or(|cap| self.buf.len() < cap)
+    }
+
+    /// Whether a receive by `me` could complete now.
+    pub(crate) fn recv_ready(&self, me: Option<&SelectState>) -> bool {
+        self.closed || !self.buf.is_empty() || has_partner(&self.sendq, me)
+    }
+
+    /// A receiver that was handed `value` is gone without taking it: pass it on, in order.
+    pub(crate) fn give_back(&mut self, value: T) {
+        if !self.closed {
+            if let Some(key) = claim_first(&mut self.recvq, None) {
+                self.recvq.get_mut(key).value = Some(value);
+                self.finish(false, key, Outcome::Done);
+                return;
+            }
+        }
+        self.buf.push_front(value);
+    }
+
+    /// Closes the channel; false if it was already closed.
+    pub(crate) fn close(&mut self) -> bool {
+        if self.closed {
+            return false;
+        }
+        self.closed = true;
+        for is_send in [false, true] {
+            let mut cursor = self.queue(is_send).front();
+            while let Some(key) = cursor {
+                let queue = self.queue(is_send);
+                cursor = queue.next(key);
+                let served = match &queue.get(key).select {
+                    None => true,
+                    Some((select, case)) => select.try_claim(*case),
+                };
+                queue.unlink(key);
+                if served {
+                    self.finish(is_send, key, Outcome::Closed);
+                }
+            }
+        }
+        true
+    }
+
+    pub(crate) fn queue(&mut self, is_send: bool) -> &mut Waiters<Waiter<T>> {
+        if is_send {
+            &mut self.sendq
+        } else {
+            &mut self.recvq
+        }
+    }
+}
+
+impl<T> Chan<T> {
+    pub(crate) fn new(cap: Option<usize>) -> Chan<T> {
+        Chan {
+            inner: Mutex::new(Inner {
+                buf: VecDeque::with_capacity(cap.unwrap_or(0).min(1 << 16)),
+                closed: false,
+                recvq: Waiters::new(),
+                sendq: Waiters::new(),
+                wake_one: None,
+                wake_more: Vec::new(),
+            }),
+            cap,
+            senders: AtomicUsize::new(1),
+            receivers: AtomicUsize::new(1),
+        }
+    }
+
+    /// Locks the channel. A panic while locked (a user `Drop` or waker) leaves the core
+    /// consistent — every mutation completes before user code runs — so poison is ignored.
+    pub(crate) fn lock(&self) -> Guard<'_, T> {
+        Guard {
+            guard: Some(self.inner.lock().unwrap_or_else(|e| e.into_inner())),
+        }
+    }
+
+    pub(crate) fn close(&self) -> bool {
+        self.lock().close()
+    }
+
+    pub(crate) fn add_sender(&self) {
+        self.senders.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub(crate) fn add_receiver(&self) {
+        self.receivers.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Drops a sender; the last one closes the channel.
+    pub(crate) fn drop_sender(&self) {
+        if self.senders.fetch_sub(1, Ordering::AcqRel) == 1 {
+            self.close();
+        }
+    }
+
+    /// Drops a receiver; the last one closes the channel.
+    pub(crate) fn drop_receiver(&self) {
+        if self.receivers.fetch_sub(1, Ordering::AcqRel) == 1 {
+            self.close();
+        }
+    }
+}

@@ -1,0 +1,610 @@
+//! Go channels: `make(chan T)`, `make(chan T, n)`, and an unbounded flavor.
+//!
+//! ```
+//! use gort_channel::chan;
+//!
+//! let (tx, rx) = chan::bounded(1);
+//! std::thread::spawn(move || {
+//!     for i in 0..3 {
+//!         tx.send_blocking(i).unwrap();
+//!     }
+//! }); // tx dropped: the channel closes
+//! let got: Vec<i32> = rx.iter().collect(); // Go: for v := range ch
+//! assert_eq!(got, [0, 1, 2]);
+//! ```
+//!
+//! | Go | gort |
+//! |---|---|
+//! | `ch := make(chan T)` | `let (tx, rx) = chan::bounded(0)` |
+//! | `ch := make(chan T, n)` | `let (tx, rx) = chan::bounded(n)` |
+//! | `ch <- v` | `tx.send(v).await?` (task) / `tx.send_blocking(v)?` (thread) |
+//! | `v, ok := <-ch` | `rx.recv().await` → `Some(v)` / `None` |
+//! | `for v := range ch` | `while let Some(v) = rx.recv().await` / `rx.iter()` |
+//! | `close(ch)` | `tx.close()` (or drop every `Sender`) |
+//! | `len(ch)`, `cap(ch)` | `rx.len()`, `rx.capacity()` |
+//!
+//! Both ends are `Clone + Send + Sync`: many senders, many receivers. Every message is received
+//! exactly once or handed back inside an error — also when a `send` or `recv` future is dropped
+//! half-way (see `core.rs` for the cancellation rules). Blocked operations are served in FIFO
+//! order. The channels need no particular executor: they work on gort, tokio, smol,
+//! `futures::executor` and from plain threads.
+
+#[cfg(not(loom))]
+mod blocking;
+pub(crate) mod core;
+mod error;
+pub mod select;
+
+use self::core::{Chan, Outcome, TryRecv, TrySend, Waiter};
+use crate::loom::Arc;
+pub use error::{RecvTimeoutError, SendError, SendTimeoutError, TryRecvError, TrySendError};
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+#[cfg(not(loom))]
+use std::time::{Duration, Instant};
+
+/// A channel with room for `cap` messages; `bounded(0)` is Go's unbuffered channel, where a
+/// send completes only once a receiver has the value.
+///
+/// ```
+/// let (tx, rx) = gort_channel::chan::bounded(2);
+/// tx.try_send(1).unwrap();
+/// tx.try_send(2).unwrap();
+/// assert!(tx.try_send(3).is_err()); // full
+/// assert_eq!(rx.try_recv(), Ok(1));
+/// ```
+pub fn bounded<T>(cap: usize) -> (Sender<T>, Receiver<T>) {
+    new(Some(cap))
+}
+
+/// A channel without a capacity limit: sends never wait.
+///
+/// ```
+/// let (tx, rx) = gort_channel::chan::unbounded();
+/// for i in 0..1000 {
+///     tx.try_send(i).unwrap();
+/// }
+/// assert_eq!(rx.len(), 1000);
+/// assert_eq!(rx.capacity(), None);
+/// ```
+pub fn unbounded<T>() -> (Sender<T>, Receiver<T>) {
+    new(None)
+}
+
+fn new<T>(cap: Option<usize>) -> (Sender<T>, Receiver<T>) {
+    let chan = Arc::new(Chan::new(cap));
+    (
+        Sender { chan: chan.clone() },
+        Receiver {
+            chan,
+            stream_key: None,
+        },
+    )
+}
+
+/// The sending end of a channel. Cloning adds a sender; when the last one is dropped, the
+/// channel closes.
+pub struct Sender<T> {
+    chan: Arc<Chan<T>>,
+}
+
+/// The receiving end of a channel. Cloning adds a receiver (each message goes to one of them);
+/// when the last one is dropped, the channel closes.
+pub struct Receiver<T> {
+    chan: Arc<Chan<T>>,
+    /// The waiter of this receiver's `Stream` implementation, if it is waiting.
+    stream_key: Option<usize>,
+}
+
+impl<T> Clone for Sender<T> {
+    fn clone(&self) -> Self {
+        self.chan.add_sender();
+        Sender {
+            chan: self.chan.clone(),
+        }
+    }
+}
+
+impl<T> Clone for Receiver<T> {
+    fn clone(&self) -> Self {
+        self.chan.add_receiver();
+        Receiver {
+            chan: self.chan.clone(),
+            stream_key: None,
+        }
+    }
+}
+
+impl<T> Drop for Sender<T> {
+    fn drop(&mut self) {
+        self.chan.drop_sender();
+    }
+}
+
+impl<T> Drop for Receiver<T> {
+    fn drop(&mut self) {
+        cancel_recv(&self.chan, &mut self.stream_key);
+        self.chan.drop_receiver();
+    }
+}
+
+/// What both ends can tell about the channel.
+macro_rules! channel_info {
+    ($end:ident) => {
+        impl<T> $end<T> {
+            /// Closes the channel (Go's `close`). Receivers drain what is buffered, then get
+            /// `None`; pending and later sends fail and give their value back. Returns true if
+            /// this call closed it, false if it was closed already.
+            ///
+            /// ```
+            /// let (tx, rx) = gort_channel::chan::bounded::<i32>(1);
+            #[doc = concat!("let end = &", stringify!([<$end>]), ";")]
+            /// # let _ = (&tx, &rx);
+            /// assert!(tx.close());
+            /// assert!(!rx.close());
+            /// ```
+            pub fn close(&self) -> bool {
+                self.chan.close()
+            }
+
+            /// Whether the channel is closed.
+            ///
+            /// ```
+            /// let (tx, rx) = gort_channel::chan::bounded::<i32>(0);
+            /// drop(rx);
+            /// assert!(tx.is_closed());
+            /// ```
+            pub fn is_closed(&self) -> bool {
+                self.chan.lock().closed
+            }
+
+            /// Messages in the buffer (Go's `len(ch)`).
+            ///
+            /// ```
+            /// let (tx, rx) = gort_channel::chan::bounded(4);
+            /// tx.try_send('a').unwrap();
+            /// assert_eq!(rx.len(), 1);
+            /// ```
+            pub fn len(&self) -> usize {
+                self.chan.lock().buf.len()
+            }
+
+            /// Whether the buffer is empty.
+            ///
+            /// ```
+            /// let (_tx, rx) = gort_channel::chan::unbounded::<u8>();
+            /// assert!(rx.is_empty());
+            /// ```
+            pub fn is_empty(&self) -> bool {
+                self.len() == 0
+            }
+
+            /// Whether the buffer is full (always true for an unbuffered channel, as in Go
+            /// `len(ch) == cap(ch)`; never for an unbounded one).
+            ///
+            /// ```
+            /// let (tx, _rx) = gort_channel::chan::bounded(1);
+            /// tx.try_send(()).unwrap();
+            /// assert!(tx.is_full());
+            /// ```
+            pub fn is_full(&self) -> bool {
+                self.chan.cap.is_some_and(|cap| self.len() >= cap)
+            }
+
+            /// The capacity (Go's `cap(ch)`); `None` for an unbounded channel.
+            ///
+            /// ```
+            /// let (tx, _rx) = gort_channel::chan::bounded::<u8>(3);
+            /// assert_eq!(tx.capacity(), Some(3));
+            /// ```
+            pub fn capacity(&self) -> Option<usize> {
+                self.chan.cap
+            }
+        }
+
+        impl<T> fmt::Debug for $end<T> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.debug_struct(stringify!($end))
+                    .field("len", &self.len())
+                    .field("capacity", &self.capacity())
+                    .field("closed", &self.is_closed())
+                    .finish()
+            }
+        }
+    };
+}
+
+channel_info!(Sender);
+channel_info!(Receiver);
+
+impl<T> Sender<T> {
+    /// Sends `value`, waiting while the channel is full (Go's `ch <- v`). On an unbuffered
+    /// channel it completes once a receiver has the value. Fails, giving the value back, if the
+    /// channel is or becomes closed.
+    ///
+    /// Dropping the future before it completes sends nothing — unless a receiver already took
+    /// the value from the waiting send (an unbuffered rendezvous), which then counts as done.
+    ///
+    /// ```
+    /// # futures::executor::block_on(async {
+    /// let (tx, rx) = gort_channel::chan::bounded(1);
+    /// tx.send("hello").await.unwrap();
+    /// assert_eq!(rx.recv().await, Some("hello"));
+    /// # });
+    /// ```
+    pub fn send(&self, value: T) -> SendFuture<'_, T> {
+        SendFuture {
+            chan: &self.chan,
+            value: Some(value),
+            key: None,
+        }
+    }
+
+    /// Sends without waiting: fails with `Full` if no receiver waits and there is no room.
+    ///
+    /// ```
+    /// use gort_channel::chan::{self, TrySendError};
+    /// let (tx, rx) = chan::bounded(0);
+    /// assert_eq!(tx.try_send(1), Err(TrySendError::Full(1))); // nobody is receiving
+    /// drop(rx);
+    /// assert_eq!(tx.try_send(1), Err(TrySendError::Closed(1)));
+    /// ```
+    pub fn try_send(&self, value: T) -> Result<(), TrySendError<T>> {
+        match self.chan.lock().try_send(value, self.chan.cap, None) {
+            TrySend::Sent => Ok(()),
+            TrySend::Full(v) => Err(TrySendError::Full(v)),
+            TrySend::Closed(v) => Err(TrySendError::Closed(v)),
+        }
+    }
+
+    /// Sends from a plain thread, blocking it while the channel is full. Do not call it from
+    /// async code: it blocks the executor's thread.
+    ///
+    /// ```
+    /// let (tx, rx) = gort_channel::chan::bounded(0);
+    /// let t = std::thread::spawn(move || rx.recv_blocking());
+    /// tx.send_blocking(5).unwrap();
+    /// assert_eq!(t.join().unwrap(), Some(5));
+    /// ```
+    #[cfg(not(loom))]
+    pub fn send_blocking(&self, value: T) -> Result<(), SendError<T>> {
+        let mut send = self.send(value);
+        blocking::wait(&mut send, None).expect("no deadline")
+    }
+
+    /// Like [`send_blocking`](Sender::send_blocking), giving up after `timeout`.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let (tx, _rx) = gort_channel::chan::bounded(1);
+    /// tx.send_timeout(1, Duration::from_millis(10)).unwrap();
+    /// assert!(tx.send_timeout(2, Duration::from_millis(10)).is_err()); // full
+    /// ```
+    #[cfg(not(loom))]
+    pub fn send_timeout(&self, value: T, timeout: Duration) -> Result<(), SendTimeoutError<T>> {
+        let mut send = self.send(value);
+        match blocking::wait(&mut send, Some(Instant::now() + timeout)) {
+            Some(Ok(())) => Ok(()),
+            Some(Err(SendError(v))) => Err(SendTimeoutError::Closed(v)),
+            None => match send.cancel() {
+                Some(v) => Err(SendTimeoutError::Timeout(v)),
+                None => Ok(()), // a receiver took it just as we gave up
+            },
+        }
+    }
+}
+
+impl<T> Receiver<T> {
+    /// Receives a message, waiting while the channel is empty. `None` once the channel is
+    /// closed and drained (Go's `v, ok := <-ch` with `ok == false`).
+    ///
+    /// Dropping the future before it completes never loses a message: anything it had been
+    /// handed goes to another receiver or back to the front of the channel.
+    ///
+    /// ```
+    /// # futures::executor::block_on(async {
+    /// let (tx, rx) = gort_channel::chan::unbounded();
+    /// tx.send(1).await.unwrap();
+    /// drop(tx);
+    /// assert_eq!(rx.recv().await, Some(1));
+    /// assert_eq!(rx.recv().await, None);
+    /// # });
+    /// ```
+    pub fn recv(&self) -> RecvFuture<'_, T> {
+        RecvFuture {
+            chan: &self.chan,
+            key: None,
+        }
+    }
+
+    /// Receives without waiting.
+    ///
+    /// ```
+    /// use gort_channel::chan::{self, TryRecvError};
+    /// let (tx, rx) = chan::bounded(1);
+    /// assert_eq!(rx.try_recv(), Err(TryRecvError::Empty));
+    /// tx.try_send(9).unwrap();
+    /// assert_eq!(rx.try_recv(), Ok(9));
+    /// ```
+    pub fn try_recv(&self) -> Result<T, TryRecvError> {
+        match self.chan.lock().try_recv(None) {
+            TryRecv::Received(v) => Ok(v),
+            TryRecv::Empty => Err(TryRecvError::Empty),
+            TryRecv::Closed => Err(TryRecvError::Closed),
+        }
+    }
+
+    /// Receives on a plain thread, blocking it while the channel is empty.
+    ///
+    /// ```
+    /// let (tx, rx) = gort_channel::chan::bounded(1);
+    /// std::thread::spawn(move || tx.send_blocking("hi").unwrap());
+    /// assert_eq!(rx.recv_blocking(), Some("hi"));
+    /// ```
+    #[cfg(not(loom))]
+    pub fn recv_blocking(&self) -> Option<T> {
+        let mut recv = self.recv();
+        blocking::wait(&mut recv, None).expect("no deadline")
+    }
+
+    /// Like [`recv_blocking`](Receiver::recv_blocking), giving up after `timeout`. A zero
+    /// timeout is a plain [`try_recv`](Receiver::try_recv).
+    ///
+    /// ```
+    /// use gort_channel::chan::{self, RecvTimeoutError};
+    /// use std::time::Duration;
+    /// let (tx, rx) = chan::bounded::<i32>(1);
+    /// assert_eq!(rx.recv_timeout(Duration::ZERO), Err(RecvTimeoutError::Timeout));
+    /// drop(tx);
+    /// assert_eq!(rx.recv_timeout(Duration::from_secs(1)), Err(RecvTimeoutError::Closed));
+    /// ```
+    #[cfg(not(loom))]
+    pub fn recv_timeout(&self, timeout: Duration) -> Result<T, RecvTimeoutError> {
+        if timeout.is_zero() {
+            return self.try_recv().map_err(|e| match e {
+                TryRecvError::Empty => RecvTimeoutError::Timeout,
+                TryRecvError::Closed => RecvTimeoutError::Closed,
+            });
+        }
+        let mut recv = self.recv();
+        match blocking::wait(&mut recv, Some(Instant::now() + timeout)) {
+            Some(Some(v)) => Ok(v),
+            Some(None) => Err(RecvTimeoutError::Closed),
+            None => Err(RecvTimeoutError::Timeout), // dropping `recv` gives back anything it got
+        }
+    }
+
+    /// A blocking iterator over received messages, ending when the channel is closed and
+    /// drained (Go's `for v := range ch`, on a thread).
+    ///
+    /// ```
+    /// let (tx, rx) = gort_channel::chan::unbounded();
+    /// tx.try_send(1).unwrap();
+    /// tx.try_send(2).unwrap();
+    /// drop(tx);
+    /// assert_eq!(rx.iter().sum::<i32>(), 3);
+    /// ```
+    #[cfg(not(loom))]
+    pub fn iter(&self) -> Iter<'_, T> {
+        Iter { rx: self }
+    }
+}
+
+/// The future of [`Sender::send`].
+#[must_use = "futures do nothing unless awaited"]
+pub struct SendFuture<'a, T> {
+    chan: &'a Chan<T>,
+    value: Option<T>,
+    key: Option<usize>,
+}
+
+impl<T> Unpin for SendFuture<'_, T> {}
+
+impl<T> SendFuture<'_, T> {
+    /// Withdraws a send: `Some(value)` if it was not sent, `None` if a receiver took it.
+    pub(crate) fn cancel(&mut self) -> Option<T> {
+        match self.key.take() {
+            None => self.value.take(),
+            Some(key) => {
+                let entry = self.chan.lock().sendq.remove(key);
+                match entry.outcome {
+                    Outcome::Done => None,
+                    Outcome::Waiting | Outcome::Closed => entry.value,
+                }
+            }
+        }
+    }
+}
+
+impl<T> Future for SendFuture<'_, T> {
+    type Output = Result<(), SendError<T>>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = &mut *self;
+        let mut inner = this.chan.lock();
+        match this.key {
+            None => {
+                drop(inner);
+                if crate::coop::poll_proceed(cx).is_pending() {
+                    return Poll::Pending;
+                }
+                let mut inner = this.chan.lock();
+                let value = this
+                    .value
+                    .take()
+                    .expect("SendFuture polled after completion");
+                match inner.try_send(value, this.chan.cap, None) {
+                    TrySend::Sent => Poll::Ready(Ok(())),
+                    TrySend::Closed(v) => Poll::Ready(Err(SendError(v))),
+                    TrySend::Full(v) => {
+                        this.key = Some(inner.sendq.push_back(Waiter {
+                            waker: cx.waker().clone(),
+                            select: None,
+                            value: Some(v),
+                            outcome: Outcome::Waiting,
+                        }));
+                        Poll::Pending
+                    }
+                }
+            }
+            Some(key) => {
+                let entry = inner.sendq.get_mut(key);
+                match entry.outcome {
+                    Outcome::Waiting => {
+                        if !entry.waker.will_wake(cx.waker()) {
+                            entry.waker = cx.waker().clone();
+                        }
+                        Poll::Pending
+                    }
+                    Outcome::Done => {
+                        inner.sendq.remove(key);
+                        this.key = None;
+                        Poll::Ready(Ok(()))
+                    }
+                    Outcome::Closed => {
+                        let entry = inner.sendq.remove(key);
+                        this.key = None;
+                        Poll::Ready(Err(SendError(
+                            entry.value.expect("a closed send keeps its value"),
+                        )))
+                    }
+                }
+            }
+        }
+    }
+}
+
+impl<T> Drop for SendFuture<'_, T> {
+    fn drop(&mut self) {
+        // An unsent value is dropped here, outside the channel's lock.
+        drop(self.cancel());
+    }
+}
+
+impl<T> fmt::Debug for SendFuture<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SendFuture")
+            .field("waiting", &self.key.is_some())
+            .finish()
+    }
+}
+
+/// The future of [`Receiver::recv`].
+#[must_use = "futures do nothing unless awaited"]
+pub struct RecvFuture<'a, T> {
+    chan: &'a Chan<T>,
+    key: Option<usize>,
+}
+
+impl<T> Future for RecvFuture<'_, T> {
+    type Output = Option<T>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<T>> {
+        let this = &mut *self;
+        poll_recv(this.chan, &mut this.key, cx)
+    }
+}
+
+impl<T> Drop for RecvFuture<'_, T> {
+    fn drop(&mut self) {
+        cancel_recv(self.chan, &mut self.key);
+    }
+}
+
+impl<T> fmt::Debug for RecvFuture<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RecvFuture")
+            .field("waiting", &self.key.is_some())
+            .finish()
+    }
+}
+
+/// One poll of a receive whose waiter (if registered) is `key`.
+fn poll_recv<T>(chan: &Chan<T>, key: &mut Option<usize>, cx: &mut Context<'_>) -> Poll<Option<T>> {
+    match *key {
+        None => {
+            if crate::coop::poll_proceed(cx).is_pending() {
+                return Poll::Pending;
+            }
+            let mut inner = chan.lock();
+            match inner.try_recv(None) {
+                TryRecv::Received(v) => Poll::Ready(Some(v)),
+                TryRecv::Closed => Poll::Ready(None),
+                TryRecv::Empty => {
+                    *key = Some(inner.recvq.push_back(Waiter {
+                        waker: cx.waker().clone(),
+                        select: None,
+                        value: None,
+                        outcome: Outcome::Waiting,
+                    }));
+                    Poll::Pending
+                }
+            }
+        }
+        Some(k) => {
+            let mut inner = chan.lock();
+            let entry = inner.recvq.get_mut(k);
+            match entry.outcome {
+                Outcome::Waiting => {
+                    if !entry.waker.will_wake(cx.waker()) {
+                        entry.waker = cx.waker().clone();
+                    }
+                    Poll::Pending
+                }
+                Outcome::Done | Outcome::Closed => {
+                    *key = None;
+                    Poll::Ready(inner.recvq.remove(k).value)
+                }
+            }
+        }
+    }
+}
+
+/// Withdraws a waiting receive; a value it had been handed goes back into the channel.
+fn cancel_recv<T>(chan: &Chan<T>, key: &mut Option<usize>) {
+    if let Some(k) = key.take() {
+        let mut inner = chan.lock();
+        let mut entry = inner.recvq.remove(k);
+        if let Some(value) = entry.value.take() {
+            inner.give_back(value);
+        }
+    }
+}
+
+impl<T> futures_core::Stream for Receiver<T> {
+    type Item = T;
+
+    /// The async `for v := range ch`: yields until the channel is closed and drained.
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<T>> {
+        let this = &mut *self;
+        poll_recv(&this.chan, &mut this.stream_key, cx)
+    }
+}
+
+/// Blocking iterator of [`Receiver::iter`].
+#[cfg(not(loom))]
+#[derive(Debug)]
+pub struct Iter<'a, T> {
+    rx: &'a Receiver<T>,
+}
+
+#[cfg(not(loom))]
+impl<T> Iterator for Iter<'_, T> {
+    type Item = T;
+
+    fn next(&mut self) -> Option<T> {
+        self.rx.recv_blocking()
+    }
+}
+
+#[cfg(not(loom))]
+impl<'a, T> IntoIterator for &'a Receiver<T> {
+    type Item = T;
+    type IntoIter = Iter<'a, T>;
+
+    fn into_iter(self) -> Iter<'a, T> {
+        self.iter()
+    }
+}

@@ -96,6 +96,80 @@ async fn main() {
     );
     assert!(elapsed < Duration::from_millis(400));
 
+    section("channels: unbuffered, a rendezvous (Go: ch := make(chan string))");
+    let (tx, rx) = gort::chan::bounded::<&str>(0);
+    let ponger = gort::spawn(async move {
+        let msg = rx.recv().await.unwrap();
+        println!("received {msg:?}: sender and receiver met (a rendezvous)");
+        msg.len()
+    });
+    tx.send("ping").await.unwrap();
+    assert_eq!(ponger.await.unwrap(), 4);
+
+    section("channels: buffered, closed, ranged over (Go: for v := range ch)");
+    let (tx, rx) = gort::chan::bounded(3);
+    gort::go(async move {
+        for job in 1..=5 {
+            tx.send(job).await.unwrap();
+        }
+        // tx dropped here: the channel closes, like Go's close(ch)
+    });
+    let mut received = Vec::new();
+    while let Some(job) = rx.recv().await {
+        received.push(job);
+    }
+    println!("received {received:?}, then None: closed and drained");
+    assert_eq!(received, [1, 2, 3, 4, 5]);
+
+    section("channels: a worker pool (Go by Example's worker pools)");
+    let (jobs_tx, jobs_rx) = gort::chan::bounded::<u64>(100);
+    let (results_tx, results_rx) = gort::chan::unbounded();
+    for worker in 0..3 {
+        let jobs = jobs_rx.clone();
+        let results = results_tx.clone();
+        gort::go(async move {
+            while let Some(job) = jobs.recv().await {
+                results.send((worker, job * 2)).await.unwrap();
+            }
+        });
+    }
+    drop((jobs_rx, results_tx));
+    for job in 1..=9 {
+        jobs_tx.send(job).await.unwrap();
+    }
+    drop(jobs_tx);
+    let mut total = 0;
+    let mut results = 0;
+    while let Some((_worker, doubled)) = results_rx.recv().await {
+        total += doubled;
+        results += 1;
+    }
+    println!("3 workers doubled 9 jobs: {results} results summing to {total}");
+    assert_eq!(total, 90);
+
+    section("a daisy chain of 100,000 tasks (Rob Pike's)");
+    let started = Instant::now();
+    const LINKS: usize = 100_000;
+    let (leftmost_tx, leftmost_rx) = gort::chan::bounded::<u64>(0);
+    let mut left = leftmost_tx;
+    for _ in 0..LINKS {
+        let (right_tx, right_rx) = gort::chan::bounded::<u64>(0);
+        let to_left = left;
+        gort::go(async move {
+            let v = right_rx.recv().await.unwrap();
+            to_left.send(v + 1).await.unwrap();
+        });
+        left = right_tx;
+    }
+    left.send(1).await.unwrap();
+    let out = leftmost_rx.recv().await.unwrap();
+    println!("the value went through {LINKS} tasks and came out as {out}");
+    println!(
+        "timing: the chain took {} ms",
+        started.elapsed().as_millis()
+    );
+    assert_eq!(out, LINKS as u64 + 1);
+
     section("a million tasks");
     const N: u64 = 1_000_000;
     let started = Instant::now();

@@ -423,10 +423,8 @@ impl<T> Future for SendFuture<'_, T> {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = &mut *self;
-        let mut inner = this.chan.lock();
         match this.key {
             None => {
-                drop(inner);
                 if crate::coop::poll_proceed(cx).is_pending() {
                     return Poll::Pending;
                 }
@@ -450,6 +448,7 @@ impl<T> Future for SendFuture<'_, T> {
                 }
             }
             Some(key) => {
+                let mut inner = this.chan.lock();
                 let entry = inner.sendq.get_mut(key);
                 match entry.outcome {
                     Outcome::Waiting => {

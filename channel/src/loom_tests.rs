@@ -1,1 +1,349 @@
-//! loom models of the channel core (placeholder).
+//! loom models of the channel core and of the select claim protocol.
+//!
+//! Under `--cfg loom` the core's mutex, atomics and `Arc` are loom's (see `loom.rs`), so loom
+//! explores every interleaving of the real code (bounded by `LOOM_MAX_PREEMPTIONS`). Futures are
+//! driven by `loom::future::block_on`, whose waker is a loom notification: a lost wake-up shows
+//! up as a deadlock. Each model is small (two or three threads, one or two values) so that the
+//! whole file runs in seconds in release mode with `LOOM_MAX_PREEMPTIONS=2`:
+//!
+//! ```text
+//! RUSTFLAGS="--cfg loom" LOOM_MAX_PREEMPTIONS=2 cargo test -p gort-channel --release --lib loom
+//! ```
+//!
+//! What each model checks:
+//!
+//! * `exchange_*` (one per flavor): a sender thread sends two values while the main thread
+//!   receives: both arrive exactly once and in order, then the sender's drop ends the channel.
+//! * `close_races_*`: a `send` and a `recv` on two threads, both possibly blocked, race a
+//!   `close`: the send succeeds if and only if the value is received; otherwise it fails and
+//!   returns the value. Never both, never neither, and nothing is left in the channel.
+//! * `cancelled_recv_*`: a `recv` future is polled once and dropped while a sender may be
+//!   handing it a value, with a second receiver waiting: the value is not lost — the cancelled
+//!   future got it, or the other receiver did, or it is left in the channel.
+//!   `cancelled_recv_value_comes_before_none` is the stricter API.md rule (the value is
+//!   received before any end-of-channel `None`); it found the bug fixed by the core's
+//!   `in_flight` count.
+//! * `waiters_*` (one per flavor): two receivers registered in a known order, served by a
+//!   sender thread while their threads re-poll them with a new waker: exactly one gets the
+//!   value, and it is the first one (FIFO); the other ends with `None` on close. With two values,
+//!   they arrive in registration order.
+//! * `select_claim_race_*` (unbuffered, buffered): a select over two `RecvCase`s on two channels
+//!   races one sender per channel: exactly one case wins, and the losing channel's value is not
+//!   consumed (it is buffered, or its send is still pending, and a plain `recv` gets it
+//!   afterwards).
+//! * `select_registering_races_a_sender`: a sender arrives while the select is between its try
+//!   pass and its registration (the abort-and-retry path) or after it registered: the select
+//!   wins that case with the value, the other case stays untouched. (`select_claim_race` also
+//!   reaches the abort path where a counterpart claims a case first, `Err(won)`.)
+//! * `select_cancelled_after_its_claim_loses_nothing`: a select is polled once and dropped,
+//!   maybe after a sender claimed one of its cases and handed it the value: the value is
+//!   received exactly once (by the select, or by a later `recv`).
+
+use crate::chan::select::{poll_select, RecvCase, SelectDriver};
+use crate::chan::{self, Receiver, SendError, Sender, TryRecvError};
+use loom::future::block_on;
+use loom::thread;
+use std::future::{poll_fn, Future};
+use std::pin::Pin;
+use std::task::{Context, Poll, Waker};
+
+fn channel(cap: Option<usize>) -> (Sender<u32>, Receiver<u32>) {
+    match cap {
+        Some(cap) => chan::bounded(cap),
+        None => chan::unbounded(),
+    }
+}
+
+/// Polls once with a waker that does nothing (the first poll registers a waiter).
+fn poll_once<F: Future + ?Sized>(future: Pin<&mut F>) -> Poll<F::Output> {
+    future.poll(&mut Context::from_waker(Waker::noop()))
+}
+
+// ---------------------------------------------------------------------------------------------
+// (a) Each flavor's core: exactly-once, FIFO.
+
+fn exchange(cap: Option<usize>) {
+    loom::model(move || {
+        let (tx, rx) = channel(cap);
+        let sender = thread::spawn(move || {
+            block_on(async {
+                tx.send(1).await.unwrap();
+                tx.send(2).await.unwrap();
+            });
+            // `tx` dropped: the last sender closes the channel.
+        });
+        assert_eq!(block_on(rx.recv()), Some(1));
+        assert_eq!(block_on(rx.recv()), Some(2));
+        sender.join().unwrap();
+        assert_eq!(block_on(rx.recv()), None);
+    });
+}
+
+#[test]
+fn exchange_unbuffered() {
+    exchange(Some(0));
+}
+
+#[test]
+fn exchange_buffered() {
+    exchange(Some(1));
+}
+
+#[test]
+fn exchange_unbounded() {
+    exchange(None);
+}
+
+// ---------------------------------------------------------------------------------------------
+// (b) Close racing a blocked send and a blocked receive.
+
+fn close_races_send_and_recv(cap: Option<usize>) {
+    loom::model(move || {
+        let (tx, rx) = channel(cap);
+        let (closer, rx_left) = (tx.clone(), rx.clone());
+        let sender = thread::spawn(move || block_on(tx.send(1)));
+        let receiver = thread::spawn(move || block_on(rx.recv()));
+        closer.close();
+        let sent = sender.join().unwrap();
+        let received = receiver.join().unwrap();
+        match sent {
+            Ok(()) => assert_eq!(received, Some(1), "sent, so it must be received"),
+            Err(SendError(v)) => {
+                assert_eq!(v, 1);
+                assert_eq!(received, None, "the failed send's value was received too");
+            }
+        }
+        assert_eq!(rx_left.try_recv(), Err(TryRecvError::Closed));
+    });
+}
+
+#[test]
+fn close_races_unbuffered() {
+    close_races_send_and_recv(Some(0));
+}
+
+#[test]
+fn close_races_buffered() {
+    close_races_send_and_recv(Some(1));
+}
+
+// ---------------------------------------------------------------------------------------------
+// (c) A receive cancelled while a sender hands it a value.
+
+/// Runs the race; returns (what the cancelled future got, what the other receiver got, what is
+/// left in the channel afterwards).
+fn cancelled_recv_race(cap: Option<usize>) -> (Option<u32>, Option<u32>, Option<u32>) {
+    let (tx, rx) = channel(cap);
+    let other = rx.clone();
+    let canceller = thread::spawn(move || {
+        let mut recv = rx.recv();
+        let got = match poll_once(Pin::new(&mut recv)) {
+            Poll::Ready(v) => v,
+            Poll::Pending => None,
+        };
+        drop(recv); // cancelled: anything it was handed must be given back
+        got
+    });
+    let sender = thread::spawn(move || {
+        block_on(tx.send(1)).unwrap();
+        // `tx` dropped: the channel closes.
+    });
+    let other_got = block_on(other.recv());
+    let cancelled_got = canceller.join().unwrap();
+    sender.join().unwrap();
+    let left = other.try_recv().ok();
+    (cancelled_got, other_got, left)
+}
+
+fn cancelled_recv_loses_nothing(cap: Option<usize>) {
+    loom::model(move || {
+        let (cancelled, other, left) = cancelled_recv_race(cap);
+        let got: Vec<u32> = [cancelled, other, left].into_iter().flatten().collect();
+        assert_eq!(
+            got,
+            [1],
+            "exactly once: cancelled {cancelled:?}, other {other:?}, left {left:?}"
+        );
+    });
+}
+
+#[test]
+fn cancelled_recv_unbuffered() {
+    cancelled_recv_loses_nothing(Some(0));
+}
+
+#[test]
+fn cancelled_recv_buffered() {
+    cancelled_recv_loses_nothing(Some(1));
+}
+
+/// API.md: a value given back by a cancelled receive "is received before the end-of-channel
+/// `None` even when the channel is being closed at that moment".
+///
+/// The interleaving that failed before the `in_flight` fix: the cancelled future registers; the sender hands it 1 and drops its
+/// `Sender`, closing the channel; the other receiver, waiting, is ended with `None` by the
+/// close; only then is the cancelled future dropped, and 1 goes back to the buffer — after the
+/// other receiver saw the end of the channel.
+#[test]
+fn cancelled_recv_value_comes_before_none() {
+    loom::model(|| {
+        let (cancelled, other, left) = cancelled_recv_race(Some(0));
+        assert!(
+            !(other.is_none() && left.is_some()),
+            "the other receiver got None, then {left:?} was still in the channel \
+             (cancelled future got {cancelled:?})"
+        );
+    });
+}
+
+// ---------------------------------------------------------------------------------------------
+// (d) The waiter queue: FIFO among waiting receivers.
+
+fn waiters_fifo(cap: Option<usize>, values: u32) {
+    loom::model(move || {
+        let (tx, rx) = channel(cap);
+        let (rx_a, rx_b) = (rx.clone(), rx);
+        let mut first = Box::pin(async move { rx_a.recv().await });
+        let mut second = Box::pin(async move { rx_b.recv().await });
+        // Registered in this order, before any value exists.
+        assert!(poll_once(first.as_mut()).is_pending());
+        assert!(poll_once(second.as_mut()).is_pending());
+        // Each thread re-polls its future with its own waker, racing the sender.
+        let first = thread::spawn(move || block_on(first));
+        let second = thread::spawn(move || block_on(second));
+        block_on(async {
+            for v in 1..=values {
+                tx.send(v).await.unwrap();
+            }
+        });
+        drop(tx); // closes: a receiver left without a value gets None
+        let got = (first.join().unwrap(), second.join().unwrap());
+        match values {
+            1 => assert_eq!(got, (Some(1), None), "the first waiter is served first"),
+            _ => assert_eq!(got, (Some(1), Some(2)), "served in registration order"),
+        }
+    });
+}
+
+#[test]
+fn waiters_unbuffered() {
+    waiters_fifo(Some(0), 1);
+}
+
+#[test]
+fn waiters_buffered() {
+    waiters_fifo(Some(1), 1);
+}
+
+#[test]
+fn waiters_unbounded() {
+    waiters_fifo(None, 1);
+}
+
+#[test]
+fn waiters_two_values_in_order() {
+    waiters_fifo(Some(0), 2);
+}
+
+// ---------------------------------------------------------------------------------------------
+// (e) The select claim race.
+
+/// Runs a select over `recv(rx1)`, `recv(rx2)` (cases 0 and 1, tried in that order) to
+/// completion; returns the winning case and its value.
+fn select_recv2(rx1: &Receiver<u32>, rx2: &Receiver<u32>) -> (usize, Option<u32>) {
+    let mut driver = SelectDriver::new();
+    let mut case1 = RecvCase::new(Some(rx1));
+    let mut case2 = RecvCase::new(Some(rx2));
+    let won = block_on(poll_fn(|cx| {
+        poll_select(&mut driver, &mut [&mut case1, &mut case2], &[0, 1], cx)
+    }));
+    let got = match won {
+        0 => case1.take(),
+        1 => case2.take(),
+        _ => unreachable!("two cases"),
+    };
+    (won, got)
+    // The losing case is unregistered when it is dropped here.
+}
+
+fn select_claim_race(cap: usize) {
+    loom::model(move || {
+        let (tx1, rx1) = chan::bounded(cap);
+        let (tx2, rx2) = chan::bounded(cap);
+        let sender1 = thread::spawn(move || block_on(tx1.send(1)));
+        let sender2 = thread::spawn(move || block_on(tx2.send(2)));
+        let (won, got) = select_recv2(&rx1, &rx2);
+        // The losing channel's value was not consumed: it is buffered, or its send is still
+        // pending (or comes later), and a plain receive gets it. Had the losing case taken it,
+        // this would get None (the sender is gone) or deadlock.
+        let (loser, expected) = match won {
+            0 => (&rx2, (Some(1), Some(2))),
+            _ => (&rx1, (Some(2), Some(1))),
+        };
+        let later = block_on(loser.recv());
+        assert_eq!((got, later), expected, "select won case {won}");
+        sender1.join().unwrap().unwrap();
+        sender2.join().unwrap().unwrap();
+        assert_eq!(rx1.try_recv(), Err(TryRecvError::Closed));
+        assert_eq!(rx2.try_recv(), Err(TryRecvError::Closed));
+    });
+}
+
+#[test]
+fn select_claim_race_unbuffered() {
+    select_claim_race(0);
+}
+
+#[test]
+fn select_claim_race_buffered() {
+    select_claim_race(1);
+}
+
+#[test]
+fn select_registering_races_a_sender() {
+    loom::model(|| {
+        let (tx1, rx1) = chan::bounded::<u32>(0);
+        let (tx2, rx2) = chan::bounded(0);
+        // Only channel 2 gets a sender. It may arrive before the try pass, between the try
+        // pass and the registration of case 1 (the select must abort and retry), or after
+        // both cases registered (it claims case 1).
+        let sender = thread::spawn(move || block_on(tx2.send(2)));
+        assert_eq!(select_recv2(&rx1, &rx2), (1, Some(2)));
+        sender.join().unwrap().unwrap();
+        // Case 0 took nothing and left no waiter behind: a send on channel 1 finds no
+        // receiver.
+        assert_eq!(tx1.try_send(1), Err(chan::TrySendError::Full(1)));
+        assert_eq!(rx2.try_recv(), Err(TryRecvError::Closed));
+    });
+}
+
+#[test]
+fn select_cancelled_after_its_claim_loses_nothing() {
+    loom::model(|| {
+        let (tx1, rx1) = chan::bounded(0);
+        let (_tx2, rx2) = chan::bounded::<u32>(0);
+        let sender = thread::spawn(move || block_on(tx1.send(1)));
+        let got = {
+            let mut driver = SelectDriver::new();
+            let mut case1 = RecvCase::new(Some(&rx1));
+            let mut case2 = RecvCase::new(Some(&rx2));
+            let mut cx = Context::from_waker(Waker::noop());
+            match poll_select(&mut driver, &mut [&mut case1, &mut case2], &[0, 1], &mut cx) {
+                Poll::Ready(0) => case1.take(),
+                Poll::Ready(won) => unreachable!("case {won} has no sender"),
+                // Dropped while waiting, maybe after the sender claimed case 0 and handed it
+                // the value: the value goes back into the channel.
+                Poll::Pending => None,
+            }
+        };
+        // If the select took the value, the sender is done and gone: this gets None.
+        let later = block_on(rx1.recv());
+        sender.join().unwrap().unwrap();
+        let received: Vec<u32> = [got, later].into_iter().flatten().collect();
+        assert_eq!(
+            received,
+            [1],
+            "select got {got:?}, a later recv got {later:?}"
+        );
+    });
+}

@@ -8,7 +8,8 @@
 //! * a receive takes from the buffer front (then moves the first waiting sender's value to the
 //!   buffer back, keeping FIFO order), else takes directly from the first waiting sender
 //!   (rendezvous), else gets `None` if closed, else waits;
-//! * close wakes every waiter: receivers with "closed", senders with their value back.
+//! * close wakes every waiting sender with its value back, and every waiting receiver with
+//!   "closed" — once no value handed to a receiver can still come back (`in_flight`).
 //!
 //! Flavors differ only in capacity: `Some(0)` rendezvous, `Some(n)` a bounded ring, `None`
 //! unbounded (the ring grows). A waiter is served by the operation that completes it — the
@@ -60,6 +61,9 @@ pub(crate) struct Inner<T> {
     pub(crate) closed: bool,
     pub(crate) recvq: Waiters<Waiter<T>>,
     pub(crate) sendq: Waiters<Waiter<T>>,
+    /// Values handed to waiting receivers and not yet collected: each may still be given back,
+    /// so a closed channel is not drained while this is above zero.
+    in_flight: usize,
     /// Wakers of waiters served under the lock, woken by [`Guard`] once it is released (a task
     /// woken under the lock would run straight into it).
     wake_one: Option<Waker>,
@@ -180,6 +184,13 @@ impl<T> Inner<T> {
         }
     }
 
+    /// Hands `value` to the waiting receiver `key` (already claimed).
+    fn hand_to_receiver(&mut self, key: usize, value: T) {
+        self.recvq.get_mut(key).value = Some(value);
+        self.in_flight += 1;
+        self.finish(false, key, Outcome::Done);
+    }
+
     /// Send without waiting. `me`: the select doing it (its own entries are skipped).
     pub(crate) fn try_send(
         &mut self,
@@ -191,8 +202,7 @@ impl<T> Inner<T> {
             return TrySend::Closed(value);
         }
         if let Some(key) = claim_first(&mut self.recvq, me) {
-            self.recvq.get_mut(key).value = Some(value);
-            self.finish(false, key, Outcome::Done);
+            self.hand_to_receiver(key, value);
             return TrySend::Sent;
         }
         if cap.is_none_or(|cap| self.buf.len() < cap) {
@@ -202,30 +212,41 @@ impl<T> Inner<T> {
         TrySend::Full(value)
     }
 
+    /// Takes the value of the first waiting sender (claimed), completing its send.
+    fn take_from_sender(&mut self, me: Option<&SelectState>) -> Option<T> {
+        let key = claim_first(&mut self.sendq, me)?;
+        let value = self.sendq.get_mut(key).value.take();
+        self.finish(true, key, Outcome::Done);
+        Some(value.expect("a waiting sender holds its value"))
+    }
+
     /// Receive without waiting.
-    pub(crate) fn try_recv(&mut self, me: Option<&SelectState>) -> TryRecv<T> {
-        if let Some(key) = claim_first(&mut self.sendq, me) {
-            let sent = self
-                .sendq
-                .get_mut(key)
-                .value
-                .take()
-                .expect("a waiting sender holds its value");
-            self.finish(true, key, Outcome::Done);
-            return TryRecv::Received(match self.buf.pop_front() {
-                // Buffered values are older than any waiting sender's: keep FIFO.
-                Some(oldest) => {
+    pub(crate) fn try_recv(&mut self, cap: Option<usize>, me: Option<&SelectState>) -> TryRecv<T> {
+        if let Some(oldest) = self.buf.pop_front() {
+            // A slot is free: the first waiting sender's value moves in behind the buffer
+            // (FIFO), but only if it fits — after a give-back the buffer can be over `cap`, and
+            // a send completes only once its value has a place.
+            if cap.is_none_or(|cap| self.buf.len() < cap) {
+                if let Some(sent) = self.take_from_sender(me) {
                     self.buf.push_back(sent);
-                    oldest
                 }
-                None => sent,
-            });
+            }
+            return TryRecv::Received(oldest);
         }
-        match self.buf.pop_front() {
-            Some(value) => TryRecv::Received(value),
-            None if self.closed => TryRecv::Closed,
-            None => TryRecv::Empty,
+        if let Some(sent) = self.take_from_sender(me) {
+            return TryRecv::Received(sent);
         }
+        if self.is_drained() {
+            TryRecv::Closed
+        } else {
+            TryRecv::Empty
+        }
+    }
+
+    /// Closed, and no value can appear any more: nothing buffered, and no value handed to a
+    /// receiver that could still give it back.
+    fn is_drained(&self) -> bool {
+        self.closed && self.buf.is_empty() && self.in_flight == 0
     }
 
     /// Whether a send by `me` could complete now (for select registration).
@@ -235,42 +256,59 @@ impl<T> Inner<T> {
 
     /// Whether a receive by `me` could complete now.
     pub(crate) fn recv_ready(&self, me: Option<&SelectState>) -> bool {
-        self.closed || !self.buf.is_empty() || has_partner(&self.sendq, me)
+        !self.buf.is_empty() || has_partner(&self.sendq, me) || self.is_drained()
     }
 
-    /// A receiver that was handed `value` is gone without taking it: pass it on, in order.
+    /// A receiver collected the value it had been handed.
+    pub(crate) fn collected(&mut self) {
+        self.in_flight -= 1;
+        self.end_waiting_receivers_if_drained();
+    }
+
+    /// A receiver that was handed `value` is gone without taking it: pass it on, in order —
+    /// to the next waiting receiver, else to the front of the buffer. Also after close: the
+    /// value is still received before the end-of-channel `None`.
     pub(crate) fn give_back(&mut self, value: T) {
-        if !self.closed {
-            if let Some(key) = claim_first(&mut self.recvq, None) {
-                self.recvq.get_mut(key).value = Some(value);
-                self.finish(false, key, Outcome::Done);
-                return;
+        self.in_flight -= 1;
+        match claim_first(&mut self.recvq, None) {
+            Some(key) => self.hand_to_receiver(key, value),
+            None => self.buf.push_front(value),
+        }
+    }
+
+    /// Once closed and drained, every waiting receiver gets its `None`.
+    fn end_waiting_receivers_if_drained(&mut self) {
+        if self.is_drained() {
+            self.end_waiters(false);
+        }
+    }
+
+    /// Ends every waiter of one queue with `Closed` (claiming selects; dead ones are dropped).
+    fn end_waiters(&mut self, is_send: bool) {
+        let mut cursor = self.queue(is_send).front();
+        while let Some(key) = cursor {
+            let queue = self.queue(is_send);
+            cursor = queue.next(key);
+            let served = match &queue.get(key).select {
+                None => true,
+                Some((select, case)) => select.try_claim(*case),
+            };
+            queue.unlink(key);
+            if served {
+                self.finish(is_send, key, Outcome::Closed);
             }
         }
-        self.buf.push_front(value);
     }
 
-    /// Closes the channel; false if it was already closed.
+    /// Closes the channel; false if it was already closed. Waiting senders fail at once;
+    /// waiting receivers get `None` once no handed-out value can come back.
     pub(crate) fn close(&mut self) -> bool {
         if self.closed {
             return false;
         }
         self.closed = true;
-        for is_send in [false, true] {
-            let mut cursor = self.queue(is_send).front();
-            while let Some(key) = cursor {
-                let queue = self.queue(is_send);
-                cursor = queue.next(key);
-                let served = match &queue.get(key).select {
-                    None => true,
-                    Some((select, case)) => select.try_claim(*case),
-                };
-                queue.unlink(key);
-                if served {
-                    self.finish(is_send, key, Outcome::Closed);
-                }
-            }
-        }
+        self.end_waiters(true);
+        self.end_waiting_receivers_if_drained();
         true
     }
 
@@ -291,6 +329,7 @@ impl<T> Chan<T> {
                 closed: false,
                 recvq: Waiters::new(),
                 sendq: Waiters::new(),
+                in_flight: 0,
                 wake_one: None,
                 wake_more: Vec::new(),
             }),

@@ -329,7 +329,7 @@ impl<T> Receiver<T> {
     /// assert_eq!(rx.try_recv(), Ok(9));
     /// ```
     pub fn try_recv(&self) -> Result<T, TryRecvError> {
-        match self.chan.lock().try_recv(None) {
+        match self.chan.lock().try_recv(self.chan.cap, None) {
             TryRecv::Received(v) => Ok(v),
             TryRecv::Empty => Err(TryRecvError::Empty),
             TryRecv::Closed => Err(TryRecvError::Closed),
@@ -528,7 +528,7 @@ fn poll_recv<T>(chan: &Chan<T>, key: &mut Option<usize>, cx: &mut Context<'_>) -
                 return Poll::Pending;
             }
             let mut inner = chan.lock();
-            match inner.try_recv(None) {
+            match inner.try_recv(chan.cap, None) {
                 TryRecv::Received(v) => Poll::Ready(Some(v)),
                 TryRecv::Closed => Poll::Ready(None),
                 TryRecv::Empty => {
@@ -552,9 +552,16 @@ fn poll_recv<T>(chan: &Chan<T>, key: &mut Option<usize>, cx: &mut Context<'_>) -
                     }
                     Poll::Pending
                 }
-                Outcome::Done | Outcome::Closed => {
+                Outcome::Done => {
                     *key = None;
-                    Poll::Ready(inner.recvq.remove(k).value)
+                    let value = inner.recvq.remove(k).value;
+                    inner.collected();
+                    Poll::Ready(value)
+                }
+                Outcome::Closed => {
+                    *key = None;
+                    inner.recvq.remove(k);
+                    Poll::Ready(None)
                 }
             }
         }

@@ -216,7 +216,7 @@ impl<'a, T> RecvCase<'a, T> {
 impl<T> SelectCase for RecvCase<'_, T> {
     fn try_now(&mut self) -> bool {
         let Some(chan) = self.chan else { return false };
-        match chan.lock().try_recv(None) {
+        match chan.lock().try_recv(chan.cap, None) {
             TryRecv::Received(v) => self.outcome = Some(Some(v)),
             TryRecv::Closed => self.outcome = Some(None),
             TryRecv::Empty => return false,
@@ -253,9 +253,13 @@ impl<T> SelectCase for RecvCase<'_, T> {
         let (Some(chan), Some(key)) = (self.chan, self.key.take()) else {
             unreachable!("a case that won is registered")
         };
-        let entry = chan.lock().recvq.remove(key);
+        let mut inner = chan.lock();
+        let entry = inner.recvq.remove(key);
         self.outcome = Some(match entry.outcome {
-            Outcome::Done => entry.value,
+            Outcome::Done => {
+                inner.collected();
+                entry.value
+            }
             Outcome::Closed => None,
             Outcome::Waiting => unreachable!("a claimed case was served"),
         });

@@ -24,10 +24,11 @@
 //! ```
 
 #![deny(unsafe_op_in_unsafe_fn)]
-#![forbid(unsafe_code)]
+#![warn(clippy::undocumented_unsafe_blocks)]
 
 pub mod chan;
 pub mod coop;
+mod lock;
 mod loom;
 pub(crate) mod waiters;
 

@@ -31,7 +31,8 @@
 //! while it is full, so it drains back to `cap`.
 
 use super::select::SelectState;
-use crate::loom::{Arc, AtomicUsize, Mutex, MutexGuard, Ordering};
+use crate::lock::{Lock, LockGuard};
+use crate::loom::{Arc, AtomicUsize, Ordering};
 use crate::waiters::Waiters;
 use std::collections::VecDeque;
 use std::task::Waker;
@@ -72,7 +73,7 @@ pub(crate) struct Inner<T> {
 
 /// The channel lock; wakes the waiters served while it was held after unlocking.
 pub(crate) struct Guard<'a, T> {
-    guard: Option<MutexGuard<'a, Inner<T>>>,
+    guard: Option<LockGuard<'a, Inner<T>>>,
 }
 
 impl<T> std::ops::Deref for Guard<'_, T> {
@@ -108,7 +109,7 @@ impl<T> Drop for Guard<'_, T> {
 }
 
 pub(crate) struct Chan<T> {
-    inner: Mutex<Inner<T>>,
+    inner: Lock<Inner<T>>,
     /// `None`: unbounded.
     pub(crate) cap: Option<usize>,
     pub(crate) senders: AtomicUsize,
@@ -324,7 +325,7 @@ impl<T> Inner<T> {
 impl<T> Chan<T> {
     pub(crate) fn new(cap: Option<usize>) -> Chan<T> {
         Chan {
-            inner: Mutex::new(Inner {
+            inner: Lock::new(Inner {
                 buf: VecDeque::with_capacity(cap.unwrap_or(0).min(1 << 16)),
                 closed: false,
                 recvq: Waiters::new(),
@@ -339,11 +340,11 @@ impl<T> Chan<T> {
         }
     }
 
-    /// Locks the channel. A panic while locked (a user `Drop` or waker) leaves the core
-    /// consistent — every mutation completes before user code runs — so poison is ignored.
+    /// Locks the channel. No user code runs under the lock (wakers fire and values drop after
+    /// unlocking), so the core is always consistent when the lock is released.
     pub(crate) fn lock(&self) -> Guard<'_, T> {
         Guard {
-            guard: Some(self.inner.lock().unwrap_or_else(|e| e.into_inner())),
+            guard: Some(self.inner.lock()),
         }
     }
 

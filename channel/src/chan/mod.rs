@@ -140,8 +140,6 @@ macro_rules! channel_info {
             ///
             /// ```
             /// let (tx, rx) = gort_channel::chan::bounded::<i32>(1);
-            #[doc = concat!("let end = &", stringify!([<$end>]), ";")]
-            /// # let _ = (&tx, &rx);
             /// assert!(tx.close());
             /// assert!(!rx.close());
             /// ```

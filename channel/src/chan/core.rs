@@ -35,6 +35,7 @@ use crate::lock::{Lock, LockGuard};
 use crate::loom::{Arc, AtomicUsize, Ordering};
 use crate::waiters::Waiters;
 use std::collections::VecDeque;
+use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
 use std::task::Waker;
 
 /// How a waiter's operation ended.
@@ -55,6 +56,9 @@ pub(crate) struct Waiter<T> {
     /// A waiting sender's value; a served receiver's value.
     pub(crate) value: Option<T>,
     pub(crate) outcome: Outcome,
+    /// A receiver that only wants to be told when to try again (a `Stream` poll): it is never
+    /// handed a value, so abandoning it (a dropped `next()`) cannot swallow a message.
+    pub(crate) notify_only: bool,
 }
 
 pub(crate) struct Inner<T> {
@@ -99,11 +103,16 @@ impl<T> Drop for Guard<'_, T> {
             std::mem::take(&mut guard.wake_more)
         };
         drop(guard);
-        if let Some(waker) = one {
-            waker.wake();
+        // Every served waiter is woken even if a user's waker panics; the first panic is
+        // raised again afterwards.
+        let mut panic = None;
+        for waker in one.into_iter().chain(more) {
+            if let Err(payload) = catch_unwind(AssertUnwindSafe(|| waker.wake())) {
+                panic.get_or_insert(payload);
+            }
         }
-        for waker in more {
-            waker.wake();
+        if let Some(payload) = panic {
+            resume_unwind(payload);
         }
     }
 }
@@ -129,37 +138,13 @@ pub(crate) enum TryRecv<T> {
     Closed,
 }
 
-/// Finds the first waiter of `queue` that may be served and claims it: unlinks it (and claims
-/// its select, if any). Entries of select `me` are skipped, dead select entries unlinked.
-fn claim_first<T>(queue: &mut Waiters<Waiter<T>>, me: Option<&SelectState>) -> Option<usize> {
-    let mut cursor = queue.front();
-    while let Some(key) = cursor {
-        cursor = queue.next(key);
-        match &queue.get(key).select {
-            None => {
-                queue.unlink(key);
-                return Some(key);
-            }
-            Some((select, case)) => {
-                if me.is_some_and(|me| std::ptr::eq(me, &**select)) {
-                    continue;
-                }
-                let claimed = select.try_claim(*case);
-                queue.unlink(key);
-                if claimed {
-                    return Some(key);
-                }
-            }
-        }
-    }
-    None
-}
-
 /// Whether `queue` holds a waiter that `me` could be served by (without claiming it).
 fn has_partner<T>(queue: &Waiters<Waiter<T>>, me: Option<&SelectState>) -> bool {
     let mut cursor = queue.front();
     while let Some(key) = cursor {
-        match &queue.get(key).select {
+        let waiter = queue.get(key);
+        match &waiter.select {
+            None if waiter.notify_only => {}
             None => return true,
             Some((select, _)) => {
                 let mine = me.is_some_and(|me| std::ptr::eq(me, &**select));
@@ -174,6 +159,39 @@ fn has_partner<T>(queue: &Waiters<Waiter<T>>, me: Option<&SelectState>) -> bool 
 }
 
 impl<T> Inner<T> {
+    /// Finds the first waiter of one queue that may be served and claims it: unlinks it (and
+    /// claims its select, if any). Entries of select `me` are skipped, dead select entries
+    /// unlinked. Notify-only receivers on the way are woken (to try again) and unlinked.
+    fn claim_first(&mut self, is_send: bool, me: Option<&SelectState>) -> Option<usize> {
+        let mut cursor = self.queue(is_send).front();
+        while let Some(key) = cursor {
+            let queue = self.queue(is_send);
+            cursor = queue.next(key);
+            let waiter = queue.get(key);
+            match &waiter.select {
+                None if waiter.notify_only => {
+                    queue.unlink(key);
+                    self.finish(is_send, key, Outcome::Done);
+                }
+                None => {
+                    queue.unlink(key);
+                    return Some(key);
+                }
+                Some((select, case)) => {
+                    if me.is_some_and(|me| std::ptr::eq(me, &**select)) {
+                        continue;
+                    }
+                    let claimed = select.try_claim(*case);
+                    queue.unlink(key);
+                    if claimed {
+                        return Some(key);
+                    }
+                }
+            }
+        }
+        None
+    }
+
     /// Records a served waiter's outcome; its waker fires when the lock is released.
     fn finish(&mut self, is_send: bool, key: usize, outcome: Outcome) {
         let waiter = self.queue(is_send).get_mut(key);
@@ -202,7 +220,7 @@ impl<T> Inner<T> {
         if self.closed {
             return TrySend::Closed(value);
         }
-        if let Some(key) = claim_first(&mut self.recvq, me) {
+        if let Some(key) = self.claim_first(false, me) {
             self.hand_to_receiver(key, value);
             return TrySend::Sent;
         }
@@ -215,7 +233,7 @@ impl<T> Inner<T> {
 
     /// Takes the value of the first waiting sender (claimed), completing its send.
     fn take_from_sender(&mut self, me: Option<&SelectState>) -> Option<T> {
-        let key = claim_first(&mut self.sendq, me)?;
+        let key = self.claim_first(true, me)?;
         let value = self.sendq.get_mut(key).value.take();
         self.finish(true, key, Outcome::Done);
         Some(value.expect("a waiting sender holds its value"))
@@ -271,7 +289,7 @@ impl<T> Inner<T> {
     /// value is still received before the end-of-channel `None`.
     pub(crate) fn give_back(&mut self, value: T) {
         self.in_flight -= 1;
-        match claim_first(&mut self.recvq, None) {
+        match self.claim_first(false, None) {
             Some(key) => self.hand_to_receiver(key, value),
             None => self.buf.push_front(value),
         }

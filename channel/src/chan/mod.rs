@@ -440,6 +440,7 @@ impl<T> Future for SendFuture<'_, T> {
                             select: None,
                             value: Some(v),
                             outcome: Outcome::Waiting,
+                            notify_only: false,
                         }));
                         Poll::Pending
                     }
@@ -500,7 +501,7 @@ impl<T> Future for RecvFuture<'_, T> {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<T>> {
         let this = &mut *self;
-        poll_recv(this.chan, &mut this.key, cx)
+        poll_recv(this.chan, &mut this.key, false, cx)
     }
 }
 
@@ -518,50 +519,57 @@ impl<T> fmt::Debug for RecvFuture<'_, T> {
     }
 }
 
-/// One poll of a receive whose waiter (if registered) is `key`.
-fn poll_recv<T>(chan: &Chan<T>, key: &mut Option<usize>, cx: &mut Context<'_>) -> Poll<Option<T>> {
-    match *key {
-        None => {
-            if crate::coop::poll_proceed(cx).is_pending() {
+/// One poll of a receive whose waiter (if registered) is `key`. A `notify_only` waiter (the
+/// `Stream`) is only woken to try again, never handed a value.
+fn poll_recv<T>(
+    chan: &Chan<T>,
+    key: &mut Option<usize>,
+    notify_only: bool,
+    cx: &mut Context<'_>,
+) -> Poll<Option<T>> {
+    if let Some(k) = *key {
+        let mut inner = chan.lock();
+        let entry = inner.recvq.get_mut(k);
+        match entry.outcome {
+            Outcome::Waiting => {
+                if !entry.waker.will_wake(cx.waker()) {
+                    entry.waker = cx.waker().clone();
+                }
                 return Poll::Pending;
             }
-            let mut inner = chan.lock();
-            match inner.try_recv(chan.cap, None) {
-                TryRecv::Received(v) => Poll::Ready(Some(v)),
-                TryRecv::Closed => Poll::Ready(None),
-                TryRecv::Empty => {
-                    *key = Some(inner.recvq.push_back(Waiter {
-                        waker: cx.waker().clone(),
-                        select: None,
-                        value: None,
-                        outcome: Outcome::Waiting,
-                    }));
-                    Poll::Pending
-                }
+            Outcome::Done if !notify_only => {
+                *key = None;
+                let value = inner.recvq.remove(k).value;
+                inner.collected();
+                return Poll::Ready(value);
+            }
+            Outcome::Closed => {
+                *key = None;
+                inner.recvq.remove(k);
+                return Poll::Ready(None);
+            }
+            Outcome::Done => {
+                // Told to try again.
+                *key = None;
+                inner.recvq.remove(k);
             }
         }
-        Some(k) => {
-            let mut inner = chan.lock();
-            let entry = inner.recvq.get_mut(k);
-            match entry.outcome {
-                Outcome::Waiting => {
-                    if !entry.waker.will_wake(cx.waker()) {
-                        entry.waker = cx.waker().clone();
-                    }
-                    Poll::Pending
-                }
-                Outcome::Done => {
-                    *key = None;
-                    let value = inner.recvq.remove(k).value;
-                    inner.collected();
-                    Poll::Ready(value)
-                }
-                Outcome::Closed => {
-                    *key = None;
-                    inner.recvq.remove(k);
-                    Poll::Ready(None)
-                }
-            }
+    } else if crate::coop::poll_proceed(cx).is_pending() {
+        return Poll::Pending;
+    }
+    let mut inner = chan.lock();
+    match inner.try_recv(chan.cap, None) {
+        TryRecv::Received(v) => Poll::Ready(Some(v)),
+        TryRecv::Closed => Poll::Ready(None),
+        TryRecv::Empty => {
+            *key = Some(inner.recvq.push_back(Waiter {
+                waker: cx.waker().clone(),
+                select: None,
+                value: None,
+                outcome: Outcome::Waiting,
+                notify_only,
+            }));
+            Poll::Pending
         }
     }
 }
@@ -581,9 +589,14 @@ impl<T> futures_core::Stream for Receiver<T> {
     type Item = T;
 
     /// The async `for v := range ch`: yields until the channel is closed and drained.
+    ///
+    /// A stream waits as a *listener*: it is woken when a value arrives and then takes one, but
+    /// is never handed a value while it waits, so a `next()` that is dropped half-way (a
+    /// timeout or another select arm won) cannot swallow a message. Waiting `recv()` futures
+    /// are served before it.
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<T>> {
         let this = &mut *self;
-        poll_recv(&this.chan, &mut this.stream_key, cx)
+        poll_recv(&this.chan, &mut this.stream_key, true, cx)
     }
 }
 

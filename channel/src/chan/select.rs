@@ -235,6 +235,7 @@ impl<T> SelectCase for RecvCase<'_, T> {
             select: Some((select.clone(), index)),
             value: None,
             outcome: Outcome::Waiting,
+            notify_only: false,
         }));
         true
     }
@@ -343,6 +344,7 @@ impl<T> SelectCase for SendCase<'_, T> {
             select: Some((select.clone(), index)),
             value: self.value.take(),
             outcome: Outcome::Waiting,
+            notify_only: false,
         }));
         true
     }

@@ -11,6 +11,10 @@
 //! no-op or counting waker) so that it is deterministic; threads and tasks are used for the
 //! end-to-end versions, synchronised through channels, never through sleeps.
 
+#[path = "common/flavor.rs"]
+mod flavor;
+use flavor::{Flavor, FLAVORS};
+
 use futures::StreamExt;
 use gort::chan::{
     self, Receiver, RecvTimeoutError, SendError, SendTimeoutError, Sender, TryRecvError,
@@ -28,43 +32,6 @@ use std::time::{Duration, Instant};
 // ---------------------------------------------------------------------------------------------
 // Helpers
 // ---------------------------------------------------------------------------------------------
-
-/// The channel flavors: unbuffered, buffered (small and larger), unbounded.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Flavor {
-    Zero,
-    One,
-    Sixteen,
-    Unbounded,
-}
-
-const FLAVORS: [Flavor; 4] = [
-    Flavor::Zero,
-    Flavor::One,
-    Flavor::Sixteen,
-    Flavor::Unbounded,
-];
-
-impl Flavor {
-    fn make<T>(self) -> (Sender<T>, Receiver<T>) {
-        match self {
-            Flavor::Zero => chan::bounded(0),
-            Flavor::One => chan::bounded(1),
-            Flavor::Sixteen => chan::bounded(16),
-            Flavor::Unbounded => chan::unbounded(),
-        }
-    }
-
-    /// The buffer size, `None` for unbounded.
-    fn cap(self) -> Option<usize> {
-        match self {
-            Flavor::Zero => Some(0),
-            Flavor::One => Some(1),
-            Flavor::Sixteen => Some(16),
-            Flavor::Unbounded => None,
-        }
-    }
-}
 
 /// Polls `f` once with a waker that does nothing.
 fn poll_once<F: Future + Unpin>(f: &mut F) -> Poll<F::Output> {

@@ -8,6 +8,10 @@
 //! Every run checks FIFO order (one producer) or exactly-once delivery (many), for every
 //! flavor. Ends are synchronised only through the channels themselves and join handles.
 
+#[path = "common/flavor.rs"]
+mod flavor;
+use flavor::FLAVORS;
+
 use futures::executor::LocalPool;
 use futures::task::LocalSpawnExt;
 use gort::chan::{self, Receiver, Sender};
@@ -17,32 +21,6 @@ use std::ops::Range;
 use std::rc::Rc;
 use std::sync::mpsc;
 use std::time::Duration;
-
-#[derive(Clone, Copy, Debug)]
-enum Flavor {
-    Zero,
-    One,
-    Sixteen,
-    Unbounded,
-}
-
-const FLAVORS: [Flavor; 4] = [
-    Flavor::Zero,
-    Flavor::One,
-    Flavor::Sixteen,
-    Flavor::Unbounded,
-];
-
-impl Flavor {
-    fn make<T>(self) -> (Sender<T>, Receiver<T>) {
-        match self {
-            Flavor::Zero => chan::bounded(0),
-            Flavor::One => chan::bounded(1),
-            Flavor::Sixteen => chan::bounded(16),
-            Flavor::Unbounded => chan::unbounded(),
-        }
-    }
-}
 
 fn tokio_rt() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread()

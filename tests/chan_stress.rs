@@ -14,6 +14,10 @@
 //! count (20,000 messages per flavor and scenario) so the file takes a few seconds in debug
 //! mode on 2 cores.
 
+#[path = "common/flavor.rs"]
+mod flavor;
+use flavor::Flavor;
+
 use futures::future::{select, Either};
 use gort::chan::{self, Receiver, SendTimeoutError, Sender};
 use std::cell::Cell;
@@ -28,25 +32,6 @@ const PRODUCERS: usize = 4;
 const CONSUMERS: usize = 4;
 /// Messages per producer: 4 × 5,000 = 20,000 per flavor and scenario.
 const PER_PRODUCER: usize = 5_000;
-
-#[derive(Clone, Copy, Debug)]
-enum Flavor {
-    Zero,
-    One,
-    Sixteen,
-    Unbounded,
-}
-
-impl Flavor {
-    fn make<T>(self) -> (Sender<T>, Receiver<T>) {
-        match self {
-            Flavor::Zero => chan::bounded(0),
-            Flavor::One => chan::bounded(1),
-            Flavor::Sixteen => chan::bounded(16),
-            Flavor::Unbounded => chan::unbounded(),
-        }
-    }
-}
 
 /// xorshift64 (Marsaglia): deterministic per seed, good enough to pick poll counts.
 struct XorShift(u64);

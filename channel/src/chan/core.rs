@@ -61,6 +61,24 @@ pub(crate) struct Waiter<T> {
     pub(crate) notify_only: bool,
 }
 
+impl<T> Waiter<T> {
+    /// A waiting entry for a plain future or blocked thread (`select: None`) or a select case.
+    pub(crate) fn new(
+        waker: &Waker,
+        select: Option<(Arc<SelectState>, usize)>,
+        value: Option<T>,
+        notify_only: bool,
+    ) -> Self {
+        Waiter {
+            waker: waker.clone(),
+            select,
+            value,
+            outcome: Outcome::Waiting,
+            notify_only,
+        }
+    }
+}
+
 pub(crate) struct Inner<T> {
     pub(crate) buf: VecDeque<T>,
     pub(crate) closed: bool,
@@ -329,6 +347,15 @@ impl<T> Inner<T> {
         self.end_waiters(true);
         self.end_waiting_receivers_if_drained();
         true
+    }
+
+    /// Gives a still-waiting entry the waker of its latest poll (a task can move between
+    /// wakers); a served entry keeps nothing to wake.
+    pub(crate) fn refresh_waker(&mut self, is_send: bool, key: usize, waker: &Waker) {
+        let entry = self.queue(is_send).get_mut(key);
+        if entry.outcome == Outcome::Waiting && !entry.waker.will_wake(waker) {
+            entry.waker = waker.clone();
+        }
     }
 
     pub(crate) fn queue(&mut self, is_send: bool) -> &mut Waiters<Waiter<T>> {

@@ -435,25 +435,21 @@ impl<T> Future for SendFuture<'_, T> {
                     TrySend::Sent => Poll::Ready(Ok(())),
                     TrySend::Closed(v) => Poll::Ready(Err(SendError(v))),
                     TrySend::Full(v) => {
-                        this.key = Some(inner.sendq.push_back(Waiter {
-                            waker: cx.waker().clone(),
-                            select: None,
-                            value: Some(v),
-                            outcome: Outcome::Waiting,
-                            notify_only: false,
-                        }));
+                        this.key = Some(inner.sendq.push_back(Waiter::new(
+                            cx.waker(),
+                            None,
+                            Some(v),
+                            false,
+                        )));
                         Poll::Pending
                     }
                 }
             }
             Some(key) => {
                 let mut inner = this.chan.lock();
-                let entry = inner.sendq.get_mut(key);
-                match entry.outcome {
+                match inner.sendq.get(key).outcome {
                     Outcome::Waiting => {
-                        if !entry.waker.will_wake(cx.waker()) {
-                            entry.waker = cx.waker().clone();
-                        }
+                        inner.refresh_waker(true, key, cx.waker());
                         Poll::Pending
                     }
                     Outcome::Done => {
@@ -529,12 +525,9 @@ fn poll_recv<T>(
 ) -> Poll<Option<T>> {
     if let Some(k) = *key {
         let mut inner = chan.lock();
-        let entry = inner.recvq.get_mut(k);
-        match entry.outcome {
+        match inner.recvq.get(k).outcome {
             Outcome::Waiting => {
-                if !entry.waker.will_wake(cx.waker()) {
-                    entry.waker = cx.waker().clone();
-                }
+                inner.refresh_waker(false, k, cx.waker());
                 return Poll::Pending;
             }
             Outcome::Done if !notify_only => {
@@ -562,13 +555,11 @@ fn poll_recv<T>(
         TryRecv::Received(v) => Poll::Ready(Some(v)),
         TryRecv::Closed => Poll::Ready(None),
         TryRecv::Empty => {
-            *key = Some(inner.recvq.push_back(Waiter {
-                waker: cx.waker().clone(),
-                select: None,
-                value: None,
-                outcome: Outcome::Waiting,
-                notify_only,
-            }));
+            *key = Some(
+                inner
+                    .recvq
+                    .push_back(Waiter::new(cx.waker(), None, None, notify_only)),
+            );
             Poll::Pending
         }
     }

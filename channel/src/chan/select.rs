@@ -230,23 +230,18 @@ impl<T> SelectCase for RecvCase<'_, T> {
         if inner.recv_ready(Some(select)) {
             return false;
         }
-        self.key = Some(inner.recvq.push_back(Waiter {
-            waker: waker.clone(),
-            select: Some((select.clone(), index)),
-            value: None,
-            outcome: Outcome::Waiting,
-            notify_only: false,
-        }));
+        self.key = Some(inner.recvq.push_back(Waiter::new(
+            waker,
+            Some((select.clone(), index)),
+            None,
+            false,
+        )));
         true
     }
 
     fn update_waker(&mut self, waker: &Waker) {
         if let (Some(chan), Some(key)) = (self.chan, self.key) {
-            let mut inner = chan.lock();
-            let entry = inner.recvq.get_mut(key);
-            if entry.outcome == Outcome::Waiting {
-                entry.waker = waker.clone();
-            }
+            chan.lock().refresh_waker(false, key, waker);
         }
     }
 
@@ -339,23 +334,18 @@ impl<T> SelectCase for SendCase<'_, T> {
         if inner.send_ready(chan.cap, Some(select)) {
             return false;
         }
-        self.key = Some(inner.sendq.push_back(Waiter {
-            waker: waker.clone(),
-            select: Some((select.clone(), index)),
-            value: self.value.take(),
-            outcome: Outcome::Waiting,
-            notify_only: false,
-        }));
+        self.key = Some(inner.sendq.push_back(Waiter::new(
+            waker,
+            Some((select.clone(), index)),
+            self.value.take(),
+            false,
+        )));
         true
     }
 
     fn update_waker(&mut self, waker: &Waker) {
         if let (Some(chan), Some(key)) = (self.chan, self.key) {
-            let mut inner = chan.lock();
-            let entry = inner.sendq.get_mut(key);
-            if entry.outcome == Outcome::Waiting {
-                entry.waker = waker.clone();
-            }
+            chan.lock().refresh_waker(true, key, waker);
         }
     }
 

@@ -189,21 +189,7 @@ impl Drop for Inject {
 #[cfg(all(test, not(loom)))]
 mod tests {
     use super::*;
-    use crate::task::Schedule;
-
-    struct Sink;
-    impl Schedule for Sink {
-        fn schedule(&self, _task: Notified) {}
-        fn release(&self, _task: RawTask) -> usize {
-            0
-        }
-    }
-
-    fn task() -> Notified {
-        let (notified, join, _) = crate::task::new_task(async {}, Sink, false);
-        drop(join);
-        notified
-    }
+    use crate::task::test_util::detached_task as task;
 
     #[test]
     fn fifo_and_batches() {

@@ -103,15 +103,7 @@ impl OwnedTasks {
 #[cfg(all(test, not(loom)))]
 mod tests {
     use super::*;
-    use crate::task::{Notified, Schedule};
-
-    struct Sink;
-    impl Schedule for Sink {
-        fn schedule(&self, _task: Notified) {}
-        fn release(&self, _task: RawTask) -> usize {
-            0
-        }
-    }
+    use crate::task::test_util::Sink;
 
     #[test]
     fn insert_remove_and_close() {

@@ -228,28 +228,13 @@ impl Steal {
 #[cfg(all(test, not(loom)))]
 mod tests {
     use super::*;
-    use crate::task::Schedule;
-
-    /// A scheduler that drops whatever it is given: enough to make real tasks for the queue.
-    struct Sink;
-    impl Schedule for Sink {
-        fn schedule(&self, _task: Notified) {}
-        fn release(&self, _task: RawTask) -> usize {
-            0
-        }
-    }
-
-    fn task(n: usize) -> Notified {
-        let (notified, join, _) = crate::task::new_task(async move { n }, Sink, false);
-        drop(join);
-        notified
-    }
+    use crate::task::test_util::detached_task;
 
     #[test]
     fn fifo_pop() {
         let (local, _steal) = local();
         let inject = Inject::new();
-        let tasks: Vec<_> = (0..10).map(task).collect();
+        let tasks: Vec<_> = (0..10).map(|_| detached_task()).collect();
         let ptrs: Vec<_> = tasks.iter().map(|t| t.raw()).collect();
         for t in tasks {
             local.push_back_or_overflow(t, &inject);
@@ -264,8 +249,8 @@ mod tests {
     fn overflow_moves_half_plus_one_to_inject() {
         let (local, _steal) = local();
         let inject = Inject::new();
-        for i in 0..CAPACITY + 1 {
-            local.push_back_or_overflow(task(i), &inject);
+        for _ in 0..CAPACITY + 1 {
+            local.push_back_or_overflow(detached_task(), &inject);
         }
         assert_eq!(local.len(), CAPACITY / 2);
         assert_eq!(inject.len(), CAPACITY / 2 + 1);
@@ -278,8 +263,8 @@ mod tests {
         let (a, a_steal) = local();
         let (b, _b_steal) = local();
         let inject = Inject::new();
-        for i in 0..7 {
-            a.push_back_or_overflow(task(i), &inject);
+        for _ in 0..7 {
+            a.push_back_or_overflow(detached_task(), &inject);
         }
         let first = a_steal.steal_into(&b);
         assert!(first.is_some());

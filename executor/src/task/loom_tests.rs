@@ -29,6 +29,32 @@
 //! * [`join_waker_replaced_while_completing`]: the handle replaces its registered waker (polled
 //!   first with one waker, then awaited with another) while the task completes: still no lost
 //!   wake-up and no leaked waker.
+//!
+//! Runtime shutdown: [`Sched::shutdown_owned`] takes each task's reference out of the owned list
+//! and calls `RawTask::shutdown` with it, as `Shared::shutdown_tasks` does. In every one of these
+//! models the future is dropped exactly once, the output or `JoinError` is observed at most
+//! once, a kept `JoinHandle` resolves to a cancellation (or to the output, where the task can
+//! complete), and no reference is leaked or dropped twice:
+//!
+//! * [`shutdown_races_join_drop`]: shutdown of an idle task races the `JoinHandle`'s drop;
+//!   whichever of them gives up the last reference frees the task.
+//! * [`shutdown_races_join_poll_and_drop`]: the same after the handle polled once, so the join
+//!   waker is registered (or the cancellation taken) while shutdown completes the task: a handle
+//!   that got `Ready` is not woken, the waker fires at most once and is not leaked.
+//! * [`shutdown_races_abort`]: shutdown races `abort()` of an idle task and a worker running the
+//!   `Notified` the abort may submit: exactly one of shutdown and the worker cancels the task,
+//!   the other finds it claimed (`claim_for_shutdown` returns false, or `StartPoll::Claimed`).
+//! * [`shutdown_races_wake`] and [`shutdown_races_wake_detached`]: shutdown races a waker's
+//!   `wake()` (by value) of an idle task, with the handle kept or already dropped (then the waker
+//!   may hold the last reference): the wake-up submits at most one `Notified`, or drops its
+//!   reference against the claimed (`RUNNING`) or complete task; the `Notified` is never polled.
+//! * [`shutdown_races_run_of_pending_task`]: shutdown races a worker running the task's queued
+//!   `Notified`: shutdown claims it first (the worker takes `StartPoll::Claimed` and just drops
+//!   its reference), or marks the running task cancelled and the worker drops the future after
+//!   the poll (`AfterPending::Cancel`), or claims it after the poll left it idle.
+//! * [`shutdown_races_run_of_completing_task`]: the same with a future that completes on its
+//!   first poll: the handle yields the output or a cancellation, the output is dropped exactly
+//!   once, and a task that released itself from the list first is not shut down again.
 
 use crate::loom::{lock, Arc, AtomicBool, AtomicUsize, Mutex};
 use crate::task::{new_task, JoinHandle, Notified, RawTask, Schedule};
@@ -89,6 +115,18 @@ impl Sched {
         runs
     }
 
+    /// Runtime shutdown of the owned list, as `Shared::shutdown_tasks` does it: takes every
+    /// task's reference out of the list (under the lock), then calls `RawTask::shutdown` on each
+    /// outside it. Returns how many tasks it found (a task that completed first released itself).
+    fn shutdown_owned(&self) -> usize {
+        let tasks = std::mem::take(&mut *lock(&self.0.owned));
+        let found = tasks.len();
+        for task in tasks {
+            task.shutdown();
+        }
+        found
+    }
+
     /// At the end of a model: nothing queued and every tracked task released.
     fn assert_idle(&self) {
         assert_eq!(self.len(), 0, "a Notified was left in the queue");
@@ -142,6 +180,20 @@ impl Future for Forever {
 
     fn poll(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<()> {
         Poll::Pending
+    }
+}
+
+/// Completes on its first poll with `output`; polling it again panics.
+struct Immediate {
+    output: Option<DropCount>,
+    _drops: DropCount,
+}
+
+impl Future for Immediate {
+    type Output = DropCount;
+
+    fn poll(mut self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<DropCount> {
+        Poll::Ready(self.output.take().expect("polled again after completing"))
     }
 }
 
@@ -491,6 +543,248 @@ fn join_waker_replaced_while_completing() {
         assert_eq!(drops.load(SeqCst), 1);
         // The first waker fires only if the task completed before it could be replaced.
         assert!(wakes.load(SeqCst) <= 1);
+        sched.assert_idle();
+    });
+}
+
+/// Model 5a: runtime shutdown (holding the owned list's reference) races the `JoinHandle`'s drop
+/// of an idle task.
+#[test]
+fn shutdown_races_join_drop() {
+    shutdown_racing_join_drop(false);
+}
+
+/// Model 5b: the same, with the handle polled once first (registering a join waker, or taking
+/// the cancellation) so that the join waker's hand-over on the shutdown path is raced too.
+#[test]
+fn shutdown_races_join_poll_and_drop() {
+    shutdown_racing_join_drop(true);
+}
+
+fn shutdown_racing_join_drop(poll_first: bool) {
+    loom::model(move || {
+        let sched = Sched::new();
+        let drops = counter();
+        let wakes = counter();
+        let (notified, join) = sched.spawn(
+            Forever {
+                _drops: DropCount(drops.clone()),
+            },
+            true,
+        );
+        // Idle, with two references: the handle's and the owned list's.
+        notified.run();
+        assert_eq!(sched.len(), 0);
+
+        let joining = {
+            let waker = counting_waker(&wakes);
+            thread::spawn(move || {
+                let mut join = join;
+                let mut observed = false;
+                if poll_first {
+                    let mut cx = Context::from_waker(&waker);
+                    if let Poll::Ready(result) = Pin::new(&mut join).poll(&mut cx) {
+                        let err = result.expect_err("only shutdown can end the task");
+                        assert!(err.is_cancelled(), "{err:?}");
+                        observed = true;
+                    }
+                }
+                drop(join);
+                observed
+            })
+        };
+        assert_eq!(sched.shutdown_owned(), 1);
+        let observed = joining.join().unwrap();
+
+        assert_eq!(
+            drops.load(SeqCst),
+            1,
+            "the future was not dropped exactly once"
+        );
+        if observed {
+            assert_eq!(wakes.load(SeqCst), 0, "a handle that got Ready was woken");
+        }
+        assert!(wakes.load(SeqCst) <= 1);
+        sched.assert_idle();
+    });
+}
+
+/// Model 6: runtime shutdown races `abort()` of an idle task, and a worker running the
+/// `Notified` the abort may have submitted.
+#[test]
+fn shutdown_races_abort() {
+    loom::model(|| {
+        let sched = Sched::new();
+        let drops = counter();
+        let (notified, join) = sched.spawn(
+            Forever {
+                _drops: DropCount(drops.clone()),
+            },
+            true,
+        );
+        notified.run();
+        assert_eq!(sched.len(), 0);
+
+        let aborting = {
+            let sched = sched.clone();
+            thread::spawn(move || {
+                join.abort();
+                // A worker picks up the abort's Notified (if it made one) at once: it cancels
+                // the task itself, or finds it claimed by shutdown.
+                if let Some(notified) = sched.pop() {
+                    notified.run();
+                }
+                join
+            })
+        };
+        sched.shutdown_owned();
+        let join = aborting.join().unwrap();
+
+        // Whoever of shutdown and the worker held RUNNING first completed the task.
+        assert!(join.is_finished(), "shutdown left the task unfinished");
+        assert_eq!(sched.len(), 0, "a Notified was left in the queue");
+        assert_eq!(
+            drops.load(SeqCst),
+            1,
+            "the future was not dropped exactly once"
+        );
+        let err = block_on(join).expect_err("a cancelled task yields an error");
+        assert!(err.is_cancelled(), "{err:?}");
+        sched.assert_idle();
+    });
+}
+
+/// Model 7a: runtime shutdown races a waker's `wake()` (by value) of an idle task; the handle
+/// is kept and awaited afterwards.
+#[test]
+fn shutdown_races_wake() {
+    shutdown_racing_wake(true);
+}
+
+/// Model 7b: the same for a detached task, so that the waker or shutdown may hold the last
+/// reference and free the task.
+#[test]
+fn shutdown_races_wake_detached() {
+    shutdown_racing_wake(false);
+}
+
+fn shutdown_racing_wake(keep_join: bool) {
+    loom::model(move || {
+        let sched = Sched::new();
+        let probe = ProbeState::new();
+        let drops = counter();
+        let (notified, join) = sched.spawn(
+            Probe {
+                state: probe.clone(),
+                _drops: DropCount(drops.clone()),
+            },
+            true,
+        );
+        notified.run();
+        let waker = probe.take_waker();
+        let join = if keep_join {
+            Some(join)
+        } else {
+            drop(join);
+            None
+        };
+
+        let waking = thread::spawn(move || waker.wake());
+        // Nobody else polls the task, so shutdown always claims it.
+        assert_eq!(sched.shutdown_owned(), 1);
+        waking.join().unwrap();
+
+        // A wake-up before the claim submitted one Notified; one after it only dropped its
+        // reference. Running the Notified finds the task claimed and must not poll it.
+        assert!(sched.len() <= 1, "the wake-up scheduled the task twice");
+        sched.drain();
+        assert_eq!(probe.polls.load(SeqCst), 1, "a claimed task was polled");
+        assert_eq!(
+            drops.load(SeqCst),
+            1,
+            "the future was not dropped exactly once"
+        );
+        if let Some(join) = join {
+            assert!(join.is_finished());
+            let err = block_on(join).expect_err("a cancelled task yields an error");
+            assert!(err.is_cancelled(), "{err:?}");
+        }
+        sched.assert_idle();
+    });
+}
+
+/// Model 8a: runtime shutdown races a worker running the task's queued `Notified` (the
+/// `StartPoll::Claimed` path when shutdown wins); the future never completes, so a poll that
+/// shutdown interrupts ends in `AfterPending::Cancel`.
+#[test]
+fn shutdown_races_run_of_pending_task() {
+    loom::model(|| {
+        let sched = Sched::new();
+        let drops = counter();
+        let (notified, join) = sched.spawn(
+            Forever {
+                _drops: DropCount(drops.clone()),
+            },
+            true,
+        );
+
+        let worker = thread::spawn(move || notified.run());
+        assert_eq!(sched.shutdown_owned(), 1);
+        worker.join().unwrap();
+
+        assert!(join.is_finished(), "shutdown left the task unfinished");
+        assert_eq!(sched.len(), 0, "a Notified was left in the queue");
+        assert_eq!(
+            drops.load(SeqCst),
+            1,
+            "the future was not dropped exactly once"
+        );
+        let err = block_on(join).expect_err("a cancelled task yields an error");
+        assert!(err.is_cancelled(), "{err:?}");
+        sched.assert_idle();
+    });
+}
+
+/// Model 8b: the same with a future that completes on its first poll: the handle yields the
+/// output or a cancellation, and the output is dropped exactly once either way.
+#[test]
+fn shutdown_races_run_of_completing_task() {
+    loom::model(|| {
+        let sched = Sched::new();
+        let future_drops = counter();
+        let output_drops = counter();
+        let (notified, join) = sched.spawn(
+            Immediate {
+                output: Some(DropCount(output_drops.clone())),
+                _drops: DropCount(future_drops.clone()),
+            },
+            true,
+        );
+
+        let worker = thread::spawn(move || notified.run());
+        // Zero when the worker completed the task and released it from the list first.
+        assert!(sched.shutdown_owned() <= 1);
+        worker.join().unwrap();
+
+        assert!(join.is_finished(), "shutdown left the task unfinished");
+        assert_eq!(sched.len(), 0, "a Notified was left in the queue");
+        assert_eq!(
+            future_drops.load(SeqCst),
+            1,
+            "the future was not dropped exactly once"
+        );
+        match block_on(join) {
+            Ok(output) => {
+                assert_eq!(output_drops.load(SeqCst), 0, "the output was dropped early");
+                drop(output);
+            }
+            Err(err) => assert!(err.is_cancelled(), "{err:?}"),
+        }
+        assert_eq!(
+            output_drops.load(SeqCst),
+            1,
+            "the output was not dropped exactly once"
+        );
         sched.assert_idle();
     });
 }

@@ -45,3 +45,26 @@ where
 
 #[cfg(not(loom))]
 pub use crate::local::spawn_local;
+
+/// Helpers for the unit tests of the queues: real tasks on a scheduler that drops them.
+#[cfg(all(test, not(loom)))]
+pub(crate) mod test_util {
+    use super::{new_task, Notified, RawTask, Schedule};
+
+    /// A scheduler that drops whatever it is given.
+    pub(crate) struct Sink;
+
+    impl Schedule for Sink {
+        fn schedule(&self, _task: Notified) {}
+        fn release(&self, _task: RawTask) -> usize {
+            0
+        }
+    }
+
+    /// A real task, detached (its `JoinHandle` dropped), ready to be queued.
+    pub(crate) fn detached_task() -> Notified {
+        let (notified, join, _) = new_task(async {}, Sink, false);
+        drop(join);
+        notified
+    }
+}

@@ -23,6 +23,9 @@
 
 #![deny(unsafe_op_in_unsafe_fn)]
 #![warn(clippy::undocumented_unsafe_blocks)]
+// Under loom only the lock-free pieces and their models are built; the runtime that uses the
+// rest of their API is not.
+#![cfg_attr(loom, allow(dead_code, unused_imports))]
 
 mod loom;
 

@@ -271,6 +271,18 @@ fn counter() -> Arc<AtomicUsize> {
     Arc::new(AtomicUsize::new(0))
 }
 
+/// A tracked `Probe` task on `sched`: its state, and a counter of its future's drops.
+fn spawn_probe(sched: &Sched) -> (Notified, JoinHandle<()>, Arc<ProbeState>, Arc<AtomicUsize>) {
+    let probe = ProbeState::new();
+    let drops = counter();
+    let probe_future = Probe {
+        state: probe.clone(),
+        _drops: DropCount(drops.clone()),
+    };
+    let (notified, join) = sched.spawn(probe_future, true);
+    (notified, join, probe, drops)
+}
+
 // ----- models -----
 
 /// Model 1: a waker fires while the task is being polled.
@@ -288,15 +300,7 @@ fn wake_by_ref_while_running() {
 fn wake_racing_poll(by_ref: bool) {
     loom::model(move || {
         let sched = Sched::new();
-        let probe = ProbeState::new();
-        let drops = counter();
-        let (notified, join) = sched.spawn(
-            Probe {
-                state: probe.clone(),
-                _drops: DropCount(drops.clone()),
-            },
-            true,
-        );
+        let (notified, join, probe, drops) = spawn_probe(&sched);
         // First poll: registers a waker and goes idle.
         notified.run();
         assert_eq!(sched.len(), 0);
@@ -671,15 +675,7 @@ fn shutdown_races_wake_detached() {
 fn shutdown_racing_wake(keep_join: bool) {
     loom::model(move || {
         let sched = Sched::new();
-        let probe = ProbeState::new();
-        let drops = counter();
-        let (notified, join) = sched.spawn(
-            Probe {
-                state: probe.clone(),
-                _drops: DropCount(drops.clone()),
-            },
-            true,
-        );
+        let (notified, join, probe, drops) = spawn_probe(&sched);
         notified.run();
         let waker = probe.take_waker();
         let join = if keep_join {

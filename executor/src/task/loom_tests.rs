@@ -283,6 +283,49 @@ fn spawn_probe(sched: &Sched) -> (Notified, JoinHandle<()>, Arc<ProbeState>, Arc
     (notified, join, probe, drops)
 }
 
+/// On a new thread: polls `join` once (if `poll_first`) with a waker counting into `wakes`,
+/// then drops it. The thread returns what that poll saw.
+fn poll_once_then_drop<T: Send + 'static>(
+    join: JoinHandle<T>,
+    wakes: &Arc<AtomicUsize>,
+    poll_first: bool,
+) -> thread::JoinHandle<Option<Result<T, crate::task::JoinError>>> {
+    let waker = counting_waker(wakes);
+    thread::spawn(move || {
+        let mut join = join;
+        let mut seen = None;
+        if poll_first {
+            let mut cx = Context::from_waker(&waker);
+            if let Poll::Ready(result) = Pin::new(&mut join).poll(&mut cx) {
+                seen = Some(result);
+            }
+        }
+        drop(join);
+        seen
+    })
+}
+
+/// The end state every join-drop race must reach: the value counted by `drops` dropped
+/// exactly once, a handle that got `Ready` never woken, at most one wake, nothing left.
+fn assert_dropped_once_and_woken_at_most_once(
+    sched: &Sched,
+    drops: &Arc<AtomicUsize>,
+    wakes: &Arc<AtomicUsize>,
+    handle_saw_ready: bool,
+    what: &str,
+) {
+    assert_eq!(
+        drops.load(SeqCst),
+        1,
+        "the {what} was not dropped exactly once"
+    );
+    if handle_saw_ready {
+        assert_eq!(wakes.load(SeqCst), 0, "a handle that got Ready was woken");
+    }
+    assert!(wakes.load(SeqCst) <= 1);
+    sched.assert_idle();
+}
+
 // ----- models -----
 
 /// Model 1: a waker fires while the task is being polled.
@@ -471,29 +514,11 @@ fn join_polled_then_dropped_while_completing() {
         let output = DropCount(drops.clone());
         let (notified, join) = sched.spawn(async move { output }, false);
 
-        let polling = {
-            let waker = counting_waker(&wakes);
-            thread::spawn(move || {
-                let mut join = join;
-                let mut cx = Context::from_waker(&waker);
-                let taken = Pin::new(&mut join).poll(&mut cx).is_ready();
-                drop(join);
-                taken
-            })
-        };
+        let polling = poll_once_then_drop(join, &wakes, true);
         notified.run();
-        let taken = polling.join().unwrap();
-
-        assert_eq!(
-            drops.load(SeqCst),
-            1,
-            "the output was not dropped exactly once"
-        );
-        if taken {
-            assert_eq!(wakes.load(SeqCst), 0, "a handle that got Ready was woken");
-        }
-        assert!(wakes.load(SeqCst) <= 1);
-        sched.assert_idle();
+        // A taken output is dropped here, with the temporary, before the checks.
+        let taken = polling.join().unwrap().is_some();
+        assert_dropped_once_and_woken_at_most_once(&sched, &drops, &wakes, taken, "output");
     });
 }
 
@@ -580,36 +605,15 @@ fn shutdown_racing_join_drop(poll_first: bool) {
         notified.run();
         assert_eq!(sched.len(), 0);
 
-        let joining = {
-            let waker = counting_waker(&wakes);
-            thread::spawn(move || {
-                let mut join = join;
-                let mut observed = false;
-                if poll_first {
-                    let mut cx = Context::from_waker(&waker);
-                    if let Poll::Ready(result) = Pin::new(&mut join).poll(&mut cx) {
-                        let err = result.expect_err("only shutdown can end the task");
-                        assert!(err.is_cancelled(), "{err:?}");
-                        observed = true;
-                    }
-                }
-                drop(join);
-                observed
-            })
-        };
+        let joining = poll_once_then_drop(join, &wakes, poll_first);
         assert_eq!(sched.shutdown_owned(), 1);
-        let observed = joining.join().unwrap();
-
-        assert_eq!(
-            drops.load(SeqCst),
-            1,
-            "the future was not dropped exactly once"
-        );
-        if observed {
-            assert_eq!(wakes.load(SeqCst), 0, "a handle that got Ready was woken");
+        let seen = joining.join().unwrap();
+        if let Some(result) = &seen {
+            let err = result.as_ref().expect_err("only shutdown can end the task");
+            assert!(err.is_cancelled(), "{err:?}");
         }
-        assert!(wakes.load(SeqCst) <= 1);
-        sched.assert_idle();
+        let observed = seen.is_some();
+        assert_dropped_once_and_woken_at_most_once(&sched, &drops, &wakes, observed, "future");
     });
 }
 

@@ -87,34 +87,38 @@ impl Shared {
     {
         let (notified, join, owned) = crate::task::new_task(future, self.clone(), true);
         let raw = owned.expect("runtime tasks are tracked");
-        let on_worker = worker::with_current(self, |w| w.map(|w| w.shard_hint()));
-        let hint = on_worker.unwrap_or_else(|| self.owned.shard_hint());
-        if let Err(raw) = self.owned.insert(raw, hint) {
-            // The runtime is shutting down: the task is cancelled before it ever runs.
-            raw.shutdown();
-            drop(notified);
-            return join;
-        }
-        if on_worker.is_none() {
-            self.remote_spawns.fetch_add(1, Relaxed);
-        }
-        self.schedule_task(notified, false);
+        // One look-up of this thread's worker serves both the owned-list shard and the queue.
+        worker::with_current(self, |worker| {
+            let hint = worker.map_or_else(|| self.owned.shard_hint(), |w| w.shard_hint());
+            if let Err(raw) = self.owned.insert(raw, hint) {
+                // The runtime is shutting down: the task is cancelled before it ever runs.
+                raw.shutdown();
+                drop(notified);
+                return;
+            }
+            match worker {
+                Some(worker) => worker.schedule_local(notified, false),
+                None => {
+                    self.remote_spawns.fetch_add(1, Relaxed);
+                    self.push_remote(notified);
+                }
+            }
+        });
         join
     }
 
     /// Routes a task to the current worker (if this thread is one of ours) or the global queue.
     fn schedule_task(self: &Arc<Self>, task: Notified, is_yield: bool) {
-        let task = worker::with_current(self, |worker| match worker {
-            Some(worker) => {
-                worker.schedule_local(task, is_yield);
-                None
-            }
-            None => Some(task),
+        worker::with_current(self, |worker| match worker {
+            Some(worker) => worker.schedule_local(task, is_yield),
+            None => self.push_remote(task),
         });
-        if let Some(task) = task {
-            self.inject.push(task);
-            self.notify_parked();
-        }
+    }
+
+    /// Queues a task from outside the workers and wakes one to take it.
+    fn push_remote(&self, task: Notified) {
+        self.inject.push(task);
+        self.notify_parked();
     }
 
     /// Wakes a parked worker if work is waiting and nobody is searching for it.

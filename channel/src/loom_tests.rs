@@ -35,11 +35,19 @@
 //!   pass and its registration (the abort-and-retry path) or after it registered: the select
 //!   wins that case with the value, the other case stays untouched. (`select_claim_race` also
 //!   reaches the abort path where a counterpart claims a case first, `Err(won)`.)
+//! * `select_future_arm_races_a_claim`: a select over `recv(rx)` (unbuffered) and a future arm
+//!   whose future becomes ready on one thread while a sender on another claims the receive
+//!   case: exactly one arm wins, and if the future won the sender's value was not taken (a
+//!   plain `recv` gets it). `select_future_arm_races_a_receiver` is the same race on a send
+//!   arm, where a wrong protocol shows: a receiver must get the value if and only if the send
+//!   arm won. This is the abort-before-polling-futures rule of the protocol.
+//! * `select_future_arm_wakes_a_registered_select`: the future becomes ready only after the
+//!   select registered its channel case: the select is woken and the future arm wins.
 //! * `select_cancelled_after_its_claim_loses_nothing`: a select is polled once and dropped,
 //!   maybe after a sender claimed one of its cases and handed it the value: the value is
 //!   received exactly once (by the select, or by a later `recv`).
 
-use crate::chan::select::{poll_select, RecvCase, SelectDriver};
+use crate::chan::select::{poll_select, FutureCase, RecvCase, SelectDriver, SendCase};
 use crate::chan::{self, Receiver, SendError, Sender, TryRecvError};
 use loom::future::block_on;
 use loom::thread;
@@ -345,5 +353,125 @@ fn select_cancelled_after_its_claim_loses_nothing() {
             [1],
             "select got {got:?}, a later recv got {later:?}"
         );
+    });
+}
+
+/// A future that is ready once `set` is true; loom's `AtomicWaker` carries its wake-up.
+#[derive(Default)]
+struct Flag {
+    set: loom::sync::atomic::AtomicBool,
+    waker: loom::future::AtomicWaker,
+}
+
+impl Flag {
+    fn raise(&self) {
+        self.set.store(true, std::sync::atomic::Ordering::Release);
+        self.waker.wake();
+    }
+
+    async fn raised(&self) {
+        poll_fn(|cx| {
+            self.waker.register_by_ref(cx.waker());
+            if self.set.load(std::sync::atomic::Ordering::Acquire) {
+                Poll::Ready(())
+            } else {
+                Poll::Pending
+            }
+        })
+        .await
+    }
+}
+
+#[test]
+fn select_future_arm_races_a_claim() {
+    loom::model(|| {
+        let (tx, rx) = chan::bounded::<u32>(0);
+        let flag = std::sync::Arc::new(Flag::default());
+        let sender = thread::spawn(move || block_on(tx.send(1)));
+        let raiser = {
+            let flag = flag.clone();
+            thread::spawn(move || flag.raise())
+        };
+        let (won, got) = {
+            let mut fut = std::pin::pin!(flag.raised());
+            let mut driver = SelectDriver::new();
+            let mut recv = RecvCase::new(Some(&rx));
+            let mut raised = FutureCase::new(fut.as_mut());
+            let won = block_on(poll_fn(|cx| {
+                poll_select(&mut driver, &mut [&mut recv, &mut raised], &[0, 1], cx)
+            }));
+            match won {
+                0 => (0, recv.take()),
+                _ => {
+                    raised.take();
+                    (1, None)
+                }
+            }
+        };
+        // If the future arm won, the receive arm took nothing: the send is still pending and a
+        // plain receive completes it.
+        let later = if won == 1 { block_on(rx.recv()) } else { None };
+        assert_eq!(
+            [got, later].into_iter().flatten().collect::<Vec<_>>(),
+            [1],
+            "arm {won} won; the select got {got:?}, a later recv {later:?}"
+        );
+        sender.join().unwrap().unwrap();
+        raiser.join().unwrap();
+    });
+}
+
+#[test]
+fn select_future_arm_races_a_receiver() {
+    loom::model(|| {
+        let (tx, rx) = chan::bounded::<u32>(0);
+        let flag = std::sync::Arc::new(Flag::default());
+        let receiver = thread::spawn(move || block_on(rx.recv()));
+        let raiser = {
+            let flag = flag.clone();
+            thread::spawn(move || flag.raise())
+        };
+        let won = {
+            let mut fut = std::pin::pin!(flag.raised());
+            let mut driver = SelectDriver::new();
+            let mut send = SendCase::new(Some(&tx), 1);
+            let mut raised = FutureCase::new(fut.as_mut());
+            let won = block_on(poll_fn(|cx| {
+                poll_select(&mut driver, &mut [&mut send, &mut raised], &[0, 1], cx)
+            }));
+            if won == 0 {
+                assert_eq!(send.take(), Ok(()));
+            }
+            won
+        };
+        drop(tx); // closes the channel: a receiver still waiting gets None
+        let received = receiver.join().unwrap();
+        assert_eq!(
+            received.is_some(),
+            won == 0,
+            "arm {won} won but the receiver got {received:?}"
+        );
+        raiser.join().unwrap();
+    });
+}
+
+#[test]
+fn select_future_arm_wakes_a_registered_select() {
+    loom::model(|| {
+        let (_tx, rx) = chan::bounded::<u32>(0);
+        let flag = std::sync::Arc::new(Flag::default());
+        let raiser = {
+            let flag = flag.clone();
+            thread::spawn(move || flag.raise())
+        };
+        let mut fut = std::pin::pin!(flag.raised());
+        let mut driver = SelectDriver::new();
+        let mut recv = RecvCase::new(Some(&rx));
+        let mut raised = FutureCase::new(fut.as_mut());
+        let won = block_on(poll_fn(|cx| {
+            poll_select(&mut driver, &mut [&mut recv, &mut raised], &[0, 1], cx)
+        }));
+        assert_eq!(won, 1);
+        raiser.join().unwrap();
     });
 }

@@ -23,7 +23,7 @@
 //! * a sender whose value was already taken counts as sent (the rendezvous happened); otherwise
 //!   its value is dropped with it, never sent.
 //!
-//! Select (see `select.rs`): an entry may belong to a select, which owns one claim word. Whoever
+//! Select (see `select/mod.rs`): an entry may belong to a select, which owns one claim word. Whoever
 //! serves such an entry must first claim the select for that entry's case with a CAS; entries of
 //! selects already claimed are dead and are unlinked. A select never serves its own entries.
 //!

@@ -1,0 +1,347 @@
+//! The three kinds of select arm: [`RecvCase`] (`recv(rx)`), [`SendCase`] (`send(tx, v)`) and
+//! [`FutureCase`] (any future).
+//!
+//! A channel case is in one of three states: idle (`key: None`, holding its value if it is a
+//! send), registered (`key: Some`, a send's value moved into the waiter entry), or completed
+//! (`outcome: Some`). Dropping a case unregisters it, which is how a dropped select follows the
+//! cancellation rule: a receive case that was claimed and handed a value gives the value back
+//! to the channel; a send case whose value a receiver took counts as sent.
+
+use super::{SelectCase, SelectState};
+use crate::chan::core::{Chan, Outcome, TryRecv, TrySend, Waiter};
+use crate::chan::error::SendError;
+use crate::chan::{Receiver, Sender};
+use crate::loom::Arc;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll, Waker};
+
+/// A receive arm: `recv(rx)`. `None` is Go's nil channel: never ready.
+///
+/// ```
+/// use gort_channel::chan::{self, select::{poll_select, RecvCase, SelectDriver}};
+/// use std::future::poll_fn;
+///
+/// let (tx1, rx1) = chan::bounded::<&str>(1);
+/// let (_tx2, rx2) = chan::bounded::<&str>(1);
+/// tx1.try_send("one").unwrap();
+/// let mut driver = SelectDriver::new();
+/// let (mut one, mut nil, mut two) = (
+///     RecvCase::new(Some(&rx1)),
+///     RecvCase::<&str>::new(None), // Go's nil channel: never ready
+///     RecvCase::new(Some(&rx2)),
+/// );
+/// let won = futures::executor::block_on(poll_fn(|cx| {
+///     poll_select(&mut driver, &mut [&mut one, &mut nil, &mut two], &[0, 1, 2], cx)
+/// }));
+/// assert_eq!((won, one.take()), (0, Some("one")));
+/// ```
+pub struct RecvCase<'a, T> {
+    chan: Option<&'a Chan<T>>,
+    key: Option<usize>,
+    outcome: Option<Option<T>>,
+}
+
+impl<'a, T> RecvCase<'a, T> {
+    /// A receive case on `rx`, or a nil case.
+    pub fn new(rx: Option<&'a Receiver<T>>) -> Self {
+        RecvCase {
+            chan: rx.map(|rx| &*rx.chan),
+            key: None,
+            outcome: None,
+        }
+    }
+
+    /// The received value (`None`: closed and drained), once this case completed.
+    ///
+    /// # Panics
+    /// If the case did not complete.
+    pub fn take(&mut self) -> Option<T> {
+        self.outcome
+            .take()
+            .expect("RecvCase::take on a case that did not complete")
+    }
+}
+
+impl<T> SelectCase for RecvCase<'_, T> {
+    fn try_now(&mut self, _cx: &mut Context<'_>) -> bool {
+        let Some(chan) = self.chan else { return false };
+        match chan.lock().try_recv(chan.cap, None) {
+            TryRecv::Received(v) => self.outcome = Some(Some(v)),
+            TryRecv::Closed => self.outcome = Some(None),
+            TryRecv::Empty => return false,
+        }
+        true
+    }
+
+    fn register(&mut self, select: &Arc<SelectState>, index: usize, waker: &Waker) -> bool {
+        let Some(chan) = self.chan else { return true };
+        let mut inner = chan.lock();
+        if inner.recv_ready(Some(select)) {
+            return false;
+        }
+        self.key = Some(inner.recvq.push_back(Waiter::new(
+            waker,
+            Some((select.clone(), index)),
+            None,
+            false,
+        )));
+        true
+    }
+
+    fn update_waker(&mut self, waker: &Waker) {
+        if let (Some(chan), Some(key)) = (self.chan, self.key) {
+            chan.lock().refresh_waker(false, key, waker);
+        }
+    }
+
+    fn complete(&mut self) {
+        let (Some(chan), Some(key)) = (self.chan, self.key.take()) else {
+            unreachable!("a case that won is registered")
+        };
+        let mut inner = chan.lock();
+        let entry = inner.recvq.remove(key);
+        self.outcome = Some(match entry.outcome {
+            Outcome::Done => {
+                inner.collected();
+                entry.value
+            }
+            Outcome::Closed => None,
+            Outcome::Waiting => unreachable!("a claimed case was served"),
+        });
+    }
+
+    fn unregister(&mut self) {
+        if let (Some(chan), Some(key)) = (self.chan, self.key.take()) {
+            let mut inner = chan.lock();
+            let mut entry = inner.recvq.remove(key);
+            if let (Outcome::Done, Some(value)) = (entry.outcome, entry.value.take()) {
+                // Only a winning case is served; a select dropped after winning gives it back.
+                inner.give_back(value);
+            }
+        }
+    }
+}
+
+impl<T> Drop for RecvCase<'_, T> {
+    fn drop(&mut self) {
+        self.unregister();
+    }
+}
+
+/// A send arm: `send(tx, value)`. `None` is Go's nil channel: never ready (the value is
+/// dropped with the case).
+///
+/// ```
+/// use gort_channel::chan::{self, select::{poll_select, SendCase, SelectDriver}};
+/// use std::future::poll_fn;
+///
+/// let (tx_full, _rx_full) = chan::bounded(0); // nobody receives: never ready
+/// let (tx, rx) = chan::bounded(1);
+/// let mut driver = SelectDriver::new();
+/// let mut blocked = SendCase::new(Some(&tx_full), "lost");
+/// let mut room = SendCase::new(Some(&tx), "sent");
+/// let won = futures::executor::block_on(poll_fn(|cx| {
+///     poll_select(&mut driver, &mut [&mut blocked, &mut room], &[0, 1], cx)
+/// }));
+/// assert_eq!((won, room.take()), (1, Ok(())));
+/// assert_eq!(rx.try_recv(), Ok("sent"));
+/// ```
+pub struct SendCase<'a, T> {
+    chan: Option<&'a Chan<T>>,
+    value: Option<T>,
+    key: Option<usize>,
+    outcome: Option<Result<(), SendError<T>>>,
+}
+
+impl<'a, T> SendCase<'a, T> {
+    /// A send case of `value` on `tx`, or a nil case.
+    pub fn new(tx: Option<&'a Sender<T>>, value: T) -> Self {
+        SendCase {
+            chan: tx.map(|tx| &*tx.chan),
+            value: Some(value),
+            key: None,
+            outcome: None,
+        }
+    }
+
+    /// The send's result, once this case completed.
+    ///
+    /// # Panics
+    /// If the case did not complete.
+    pub fn take(&mut self) -> Result<(), SendError<T>> {
+        self.outcome
+            .take()
+            .expect("SendCase::take on a case that did not complete")
+    }
+}
+
+impl<T> SelectCase for SendCase<'_, T> {
+    fn try_now(&mut self, _cx: &mut Context<'_>) -> bool {
+        let Some(chan) = self.chan else { return false };
+        let value = self
+            .value
+            .take()
+            .expect("an unfinished send case holds its value");
+        match chan.lock().try_send(value, chan.cap, None) {
+            TrySend::Sent => self.outcome = Some(Ok(())),
+            TrySend::Closed(v) => self.outcome = Some(Err(SendError(v))),
+            TrySend::Full(v) => {
+                self.value = Some(v);
+                return false;
+            }
+        }
+        true
+    }
+
+    fn register(&mut self, select: &Arc<SelectState>, index: usize, waker: &Waker) -> bool {
+        let Some(chan) = self.chan else { return true };
+        let mut inner = chan.lock();
+        if inner.send_ready(chan.cap, Some(select)) {
+            return false;
+        }
+        self.key = Some(inner.sendq.push_back(Waiter::new(
+            waker,
+            Some((select.clone(), index)),
+            self.value.take(),
+            false,
+        )));
+        true
+    }
+
+    fn update_waker(&mut self, waker: &Waker) {
+        if let (Some(chan), Some(key)) = (self.chan, self.key) {
+            chan.lock().refresh_waker(true, key, waker);
+        }
+    }
+
+    fn complete(&mut self) {
+        let (Some(chan), Some(key)) = (self.chan, self.key.take()) else {
+            unreachable!("a case that won is registered")
+        };
+        let entry = chan.lock().sendq.remove(key);
+        self.outcome = Some(match entry.outcome {
+            Outcome::Done => Ok(()),
+            Outcome::Closed => Err(SendError(
+                entry.value.expect("a closed send keeps its value"),
+            )),
+            Outcome::Waiting => unreachable!("a claimed case was served"),
+        });
+    }
+
+    fn unregister(&mut self) {
+        if let (Some(chan), Some(key)) = (self.chan, self.key.take()) {
+            let entry = chan.lock().sendq.remove(key);
+            // A case that did not win still holds its value: keep it for a retry.
+            if entry.outcome == Outcome::Waiting {
+                self.value = entry.value;
+            }
+        }
+    }
+}
+
+impl<T> Drop for SendCase<'_, T> {
+    fn drop(&mut self) {
+        self.unregister();
+    }
+}
+
+impl<T> std::fmt::Debug for RecvCase<'_, T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RecvCase")
+            .field("nil", &self.chan.is_none())
+            .field("registered", &self.key.is_some())
+            .field("completed", &self.outcome.is_some())
+            .finish()
+    }
+}
+
+impl<T> std::fmt::Debug for SendCase<'_, T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SendCase")
+            .field("nil", &self.chan.is_none())
+            .field("registered", &self.key.is_some())
+            .field("completed", &self.outcome.is_some())
+            .finish()
+    }
+}
+
+/// A future arm: `out = some_future`. Polled in every try pass; it wins when it is `Ready`.
+///
+/// It borrows the future pinned (the `select!` macro pins it on the stack of the enclosing
+/// `async` code), so no `Unpin` or `FusedFuture` is asked of it: it is never polled again after
+/// it completed, because its select then completed too.
+///
+/// ```
+/// use gort_channel::chan::select::{poll_select, FutureCase, SelectDriver};
+/// use std::future::{poll_fn, ready};
+/// use std::pin::pin;
+///
+/// let mut fut = pin!(async { 40 + 2 });
+/// let mut driver = SelectDriver::new();
+/// let mut case = FutureCase::new(fut.as_mut());
+/// let won = futures::executor::block_on(poll_fn(|cx| {
+///     poll_select(&mut driver, &mut [&mut case], &[0], cx)
+/// }));
+/// assert_eq!((won, case.take()), (0, 42));
+/// ```
+pub struct FutureCase<'a, F: Future> {
+    future: Pin<&'a mut F>,
+    output: Option<F::Output>,
+}
+
+impl<'a, F: Future> FutureCase<'a, F> {
+    /// A case that polls `future`.
+    pub fn new(future: Pin<&'a mut F>) -> Self {
+        FutureCase {
+            future,
+            output: None,
+        }
+    }
+
+    /// The future's output, once this case completed.
+    ///
+    /// # Panics
+    /// If the case did not complete.
+    pub fn take(&mut self) -> F::Output {
+        self.output
+            .take()
+            .expect("FutureCase::take on a case that did not complete")
+    }
+}
+
+impl<F: Future> SelectCase for FutureCase<'_, F> {
+    fn try_now(&mut self, cx: &mut Context<'_>) -> bool {
+        match self.future.as_mut().poll(cx) {
+            Poll::Ready(output) => {
+                self.output = Some(output);
+                true
+            }
+            Poll::Pending => false,
+        }
+    }
+
+    fn register(&mut self, _select: &Arc<SelectState>, _index: usize, _waker: &Waker) -> bool {
+        true // the future holds the waker of its last poll
+    }
+
+    fn update_waker(&mut self, _waker: &Waker) {}
+
+    fn complete(&mut self) {
+        unreachable!("a future arm wins in a try pass, never through a claim")
+    }
+
+    fn unregister(&mut self) {}
+
+    fn is_future(&self) -> bool {
+        true
+    }
+}
+
+impl<F: Future> std::fmt::Debug for FutureCase<'_, F> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FutureCase")
+            .field("completed", &self.output.is_some())
+            .finish()
+    }
+}

@@ -1,0 +1,316 @@
+//! The select protocol: how one `select!` waits on several channel operations (and futures) at
+//! once and lets exactly one of them happen.
+//!
+//! A waiting select registers one waiter entry per channel case, all sharing one [`SelectState`]
+//! whose claim word is `OPEN` until some case wins. A counterpart that would serve such an entry
+//! must first move the word from `OPEN` to that case with a CAS (under the channel's lock); if
+//! the CAS fails, the select already completed elsewhere and the entry is dead: it is unlinked
+//! and skipped. So at most one case ever takes effect, on any number of channels.
+//!
+//! The select itself never claims a case while its entries are registered. Instead it *aborts*:
+//! it moves the word from `OPEN` to `ABORTED` (unless a counterpart claimed a case first — then
+//! that case won), removes every entry, and starts over with a fresh try pass. No counterpart
+//! can hold the select in a half-claimed state, and no claim is ever undone. This is
+//! crossbeam-channel's `Selected::Aborted` idea on Go's one-lock-per-channel core. A select
+//! aborts in two situations:
+//!
+//! * at registration, a case turns out to be ready (a counterpart arrived between the try pass
+//!   and the registration);
+//! * it has *future arms* and is polled again. A future cannot be polled "tentatively": once it
+//!   returns `Ready` its output exists and the arm has happened. So futures are polled only while
+//!   no channel entry is live: the select aborts its registration, polls everything in the try
+//!   pass, and registers again if nothing was ready. Selects without future arms never do this;
+//!   for them a spurious poll only refreshes the waker.
+//!
+//! A select never pairs with itself: a case skips the entries of its own select, so a select
+//! that sends and receives on one unbuffered channel blocks, as in Go.
+//!
+//! Module map:
+//!
+//! * this file: [`SelectState`] (the claim word), the [`SelectCase`] trait, [`poll_select`]
+//!   and [`poll_select_or_default`], the two drivers;
+//! * `cases.rs`: the three kinds of arm, [`RecvCase`], [`SendCase`] and [`FutureCase`];
+//! * `args.rs`: [`RecvArg`] and [`SendArg`], which let `recv(X)` / `send(X, v)` take a receiver
+//!   or sender by reference, by place or as an `Option` (Go's nil channel);
+//! * `order.rs`: [`shuffle`], the random arm order behind Go's fair choice.
+//!
+//! The `select!` macro of gort builds on these; the tests also drive them by hand.
+
+mod args;
+mod cases;
+mod order;
+
+pub use args::{recv_case, send_case, RecvArg, SendArg};
+pub use cases::{FutureCase, RecvCase, SendCase};
+pub use order::shuffle;
+
+use crate::loom::{Arc, AtomicUsize, Ordering};
+use std::task::{Context, Poll, Waker};
+
+const OPEN: usize = 0;
+const ABORTED: usize = usize::MAX;
+
+/// The claim word shared by the waiter entries of one waiting select.
+#[derive(Debug)]
+pub struct SelectState {
+    word: AtomicUsize,
+}
+
+impl SelectState {
+    fn new() -> SelectState {
+        SelectState {
+            word: AtomicUsize::new(OPEN),
+        }
+    }
+
+    /// Claims the select for `case`; false if it was already claimed (or aborted).
+    pub(crate) fn try_claim(&self, case: usize) -> bool {
+        self.word
+            .compare_exchange(OPEN, case + 1, Ordering::AcqRel, Ordering::Acquire)
+            .is_ok()
+    }
+
+    pub(crate) fn is_open(&self) -> bool {
+        self.word.load(Ordering::Acquire) == OPEN
+    }
+
+    /// The case that won, if any.
+    fn selected(&self) -> Option<usize> {
+        match self.word.load(Ordering::Acquire) {
+            OPEN | ABORTED => None,
+            won => Some(won - 1),
+        }
+    }
+
+    /// Aborts the wait; `Err(case)` if a counterpart claimed `case` first.
+    fn abort(&self) -> Result<(), usize> {
+        match self
+            .word
+            .compare_exchange(OPEN, ABORTED, Ordering::AcqRel, Ordering::Acquire)
+        {
+            Ok(_) => Ok(()),
+            Err(won) => Err(won - 1),
+        }
+    }
+}
+
+/// One arm of a select, as the protocol sees it.
+///
+/// Implemented by [`RecvCase`], [`SendCase`] and [`FutureCase`]; a driver ([`poll_select`])
+/// calls these in the order the protocol needs and keeps the outcome in the case.
+pub trait SelectCase {
+    /// Tries to complete at once, registering nothing with any channel. True if it completed;
+    /// the outcome is kept in the case. A future arm is polled here (with `cx`).
+    fn try_now(&mut self, cx: &mut Context<'_>) -> bool;
+    /// Registers as case `index` of `select`. Returns false, registering nothing, if the case
+    /// could complete right now. Future arms register nothing and return true.
+    fn register(&mut self, select: &Arc<SelectState>, index: usize, waker: &Waker) -> bool;
+    /// Replaces the waker of a registered case.
+    fn update_waker(&mut self, waker: &Waker);
+    /// The select was claimed for this case: collects the outcome and removes the entry.
+    fn complete(&mut self);
+    /// Removes the registration of a case that did not win (nothing if it is not registered).
+    fn unregister(&mut self);
+    /// True for a future arm, which can only be polled while no channel entry is live (see the
+    /// module documentation).
+    fn is_future(&self) -> bool {
+        false
+    }
+}
+
+/// The state a select keeps between polls.
+#[derive(Debug, Default)]
+pub struct SelectDriver {
+    /// The claim word of the live registration, if the select is registered.
+    state: Option<Arc<SelectState>>,
+    /// The waker the live registration was made with.
+    waker: Option<Waker>,
+    /// Whether some enabled arm is a future (then every poll aborts and re-registers).
+    has_future_arms: bool,
+}
+
+impl SelectDriver {
+    /// A driver for a select that has not started.
+    ///
+    /// ```
+    /// use gort_channel::chan::{self, select::{poll_select, RecvCase, SelectDriver}};
+    /// use std::future::poll_fn;
+    ///
+    /// let (tx, rx) = chan::bounded(1);
+    /// tx.try_send(7).unwrap();
+    /// let mut driver = SelectDriver::new();
+    /// let mut case = RecvCase::new(Some(&rx));
+    /// let won = futures::executor::block_on(poll_fn(|cx| {
+    ///     poll_select(&mut driver, &mut [&mut case], &[0], cx)
+    /// }));
+    /// assert_eq!((won, case.take()), (0, Some(7)));
+    /// ```
+    pub fn new() -> SelectDriver {
+        SelectDriver::default()
+    }
+}
+
+/// Polls a select over `cases`, trying them in the order given by `order` (indices into
+/// `cases`; the `select!` macro shuffles it with [`shuffle`] for Go's random choice, or keeps
+/// source order for `biased;`). Returns the index of the case that completed; its outcome is in
+/// the case.
+///
+/// Disabled arms (a false guard) are left out of `order`; nil channels stay in and are never
+/// ready. With an empty `order` the select never completes (Go's `select {}`).
+///
+/// Each try pass spends one unit of the cooperative budget ([`crate::coop`]); when it is
+/// spent the select yields (`Pending`, having woken its task) without trying anything.
+///
+/// # Examples
+///
+/// A select over a channel and a future, by hand (the `select!` macro writes this for you):
+///
+/// ```
+/// use gort_channel::chan::{self, select::{poll_select, FutureCase, RecvCase, SelectDriver}};
+/// use std::future::{poll_fn, ready};
+/// use std::pin::pin;
+///
+/// let (_tx, rx) = chan::bounded::<u32>(0); // nobody sends: the future arm wins
+/// let mut fut = pin!(ready("timeout"));
+/// let mut driver = SelectDriver::new();
+/// let mut recv = RecvCase::new(Some(&rx));
+/// let mut timeout = FutureCase::new(fut.as_mut());
+/// let won = futures::executor::block_on(poll_fn(|cx| {
+///     poll_select(&mut driver, &mut [&mut recv, &mut timeout], &[0, 1], cx)
+/// }));
+/// assert_eq!((won, timeout.take()), (1, "timeout"));
+/// ```
+pub fn poll_select(
+    driver: &mut SelectDriver,
+    cases: &mut [&mut dyn SelectCase],
+    order: &[usize],
+    cx: &mut Context<'_>,
+) -> Poll<usize> {
+    loop {
+        if let Some(state) = &driver.state {
+            if let Some(won) = state.selected() {
+                finish(driver, cases, order, won);
+                return Poll::Ready(won);
+            }
+            if driver.has_future_arms {
+                // Polling a future arm while channel entries are live could complete two arms:
+                // take the registration down first (or find that a channel case won).
+                if let Err(won) = state.abort() {
+                    finish(driver, cases, order, won);
+                    return Poll::Ready(won);
+                }
+                unregister_all(driver, cases, order);
+            } else {
+                refresh_wakers(driver, cases, order, cx.waker());
+                return Poll::Pending;
+            }
+        }
+        match try_pass(cases, order, cx) {
+            Poll::Ready(Some(won)) => return Poll::Ready(won),
+            Poll::Ready(None) => {}
+            Poll::Pending => return Poll::Pending,
+        }
+        let state = Arc::new(SelectState::new());
+        let mut ready_now = false;
+        let mut has_future_arms = false;
+        for &i in order {
+            has_future_arms |= cases[i].is_future();
+            if !cases[i].register(&state, i, cx.waker()) {
+                ready_now = true;
+                break;
+            }
+        }
+        driver.state = Some(state.clone());
+        driver.waker = Some(cx.waker().clone());
+        driver.has_future_arms = has_future_arms;
+        if !ready_now {
+            return Poll::Pending;
+        }
+        // A counterpart arrived after the try pass: abort and try again — unless a
+        // counterpart already claimed one of the cases registered before, which then won.
+        if let Err(won) = state.abort() {
+            finish(driver, cases, order, won);
+            return Poll::Ready(won);
+        }
+        unregister_all(driver, cases, order);
+    }
+}
+
+/// Polls a select that has a `default` arm: one try pass over `cases` in `order`, registering
+/// nothing. `Ready(Some(i))`: case `i` completed; `Ready(None)`: no case was ready, so the
+/// `default` arm runs. `Pending` only when the cooperative budget is spent (the task was woken
+/// and will poll again).
+///
+/// ```
+/// use gort_channel::chan::{self, select::{poll_select_or_default, RecvCase}};
+/// use std::future::poll_fn;
+///
+/// let (tx, rx) = chan::bounded::<u32>(1);
+/// let mut case = RecvCase::new(Some(&rx));
+/// let got = futures::executor::block_on(poll_fn(|cx| {
+///     poll_select_or_default(&mut [&mut case], &[0], cx)
+/// }));
+/// assert_eq!(got, None); // nothing to receive: default
+/// tx.try_send(1).unwrap();
+/// let got = futures::executor::block_on(poll_fn(|cx| {
+///     poll_select_or_default(&mut [&mut case], &[0], cx)
+/// }));
+/// assert_eq!((got, case.take()), (Some(0), Some(1)));
+/// ```
+pub fn poll_select_or_default(
+    cases: &mut [&mut dyn SelectCase],
+    order: &[usize],
+    cx: &mut Context<'_>,
+) -> Poll<Option<usize>> {
+    try_pass(cases, order, cx)
+}
+
+/// Tries every case of `order` once, after spending one unit of the cooperative budget.
+fn try_pass(
+    cases: &mut [&mut dyn SelectCase],
+    order: &[usize],
+    cx: &mut Context<'_>,
+) -> Poll<Option<usize>> {
+    if crate::coop::poll_proceed(cx).is_pending() {
+        return Poll::Pending;
+    }
+    for &i in order {
+        if cases[i].try_now(cx) {
+            return Poll::Ready(Some(i));
+        }
+    }
+    Poll::Ready(None)
+}
+
+fn refresh_wakers(
+    driver: &mut SelectDriver,
+    cases: &mut [&mut dyn SelectCase],
+    order: &[usize],
+    waker: &Waker,
+) {
+    if driver.waker.as_ref().is_some_and(|w| w.will_wake(waker)) {
+        return;
+    }
+    for &i in order {
+        cases[i].update_waker(waker);
+    }
+    driver.waker = Some(waker.clone());
+}
+
+fn unregister_all(driver: &mut SelectDriver, cases: &mut [&mut dyn SelectCase], order: &[usize]) {
+    for &i in order {
+        cases[i].unregister();
+    }
+    driver.state = None;
+    driver.waker = None;
+}
+
+fn finish(
+    driver: &mut SelectDriver,
+    cases: &mut [&mut dyn SelectCase],
+    order: &[usize],
+    won: usize,
+) {
+    cases[won].complete();
+    unregister_all(driver, cases, order);
+}

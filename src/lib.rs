@@ -17,7 +17,7 @@ pub use gort_executor::{runtime, task, Runtime};
 
 pub use gort_channel::{chan, coop};
 
-pub use gort_macros::{main, test};
+pub use gort_macros::{main, select, test};
 
 /// The code blocks of README.md, compiled and run as doctests so the README cannot rot.
 #[doc = include_str!("../README.md")]

@@ -1,29 +1,27 @@
 //! # gort-macros
 //!
 //! The procedural macros of gort. Use them through the facade crate — `#[gort::main]`,
-//! `#[gort::test]` and (later) `gort::select!` — never by depending on this crate directly: the
+//! `#[gort::test]` and `gort::select!` — never by depending on this crate directly: the
 //! code they generate names `::gort`, so it only compiles in a crate that depends on `gort`.
 //!
 //! | macro | file | what it does |
 //! |---|---|---|
 //! | [`#[main]`](macro@main) | `entry.rs` | runs an `async fn main` on a fresh gort runtime |
 //! | [`#[test]`](macro@test) | `entry.rs` | the same, for an `async fn` test |
-//! | `select!` | `select/{parse,expand}.rs` | not written yet |
+//! | [`select!`](macro@select) | `select/{parse,expand}.rs` | Go's `select` over channel operations and futures |
 //!
 //! Because a proc-macro crate cannot link the crate its output names, the examples below are not
 //! run here (they are marked `ignore`); the `gort` crate compiles and runs the same uses in its
-//! integration tests, `tests/macros_entry.rs`. The expansion itself, and every error message, is
-//! unit-tested in `entry.rs`.
+//! integration tests, `tests/macros_entry.rs` and `tests/select.rs`, and checks every compile
+//! error with trybuild (`tests/ui/`). The expansions and error messages are also unit-tested
+//! here, in `entry.rs` and `select/`.
 
 #![forbid(unsafe_code)]
 
 use proc_macro::TokenStream;
 
 mod entry;
-
-// `select!` goes here: `mod select;` (with `select/parse.rs` and `select/expand.rs`) and a
-// `#[proc_macro] pub fn select(input: TokenStream) -> TokenStream` entry point that forwards to it,
-// in the same way `main` and `test` forward to `entry`.
+mod select;
 
 /// Runs an `async fn main` on a gort runtime.
 ///
@@ -140,4 +138,109 @@ pub fn main(args: TokenStream, item: TokenStream) -> TokenStream {
 #[proc_macro_attribute]
 pub fn test(args: TokenStream, item: TokenStream) -> TokenStream {
     entry::expand(entry::Kind::Test, args.into(), item.into()).into()
+}
+
+/// Waits on several channel operations and futures at once; exactly one of them happens. Go's
+/// `select` statement.
+///
+/// ```ignore
+/// gort::select! {
+///     biased;                                  // optional: try the arms in source order
+///     v   = recv(rx)                => { … }   // v: Option<T> (None: closed and drained)
+///     res = send(tx, value)         => { … }   // res: Result<(), SendError<T>>
+///     out = some_future, if cond    => { … }   // any future; `, if GUARD` works on every arm
+///     default                       => { … }   // optional: runs when no arm is ready right now
+/// }
+/// ```
+///
+/// It is an expression used inside `async` code (it `.await`s); its value is the value of the
+/// body that ran. The rules are Go's:
+///
+/// * **Exactly one arm completes.** A channel operation of an arm that does not complete never
+///   takes effect: no message is taken from, or given to, any channel by a losing arm — also on
+///   unbuffered channels where a counterpart arrives while the select waits. The value of a
+///   losing `send` arm is dropped; a losing future is dropped.
+/// * **Fair.** When several arms are ready, one is chosen uniformly at random; with `biased;`,
+///   the first ready one in source order.
+/// * **`default`** runs only when no enabled arm is ready at the moment `select!` is entered.
+/// * **Nil channels.** `recv(X)` takes `&Receiver<T>`, a place of type `Receiver<T>` (borrowed,
+///   never moved), or an `Option` of either; `send(X, v)` likewise with `Sender<T>`. `None` is
+///   Go's nil channel: the arm is never ready.
+/// * **Evaluation.** Every expression — channels, values, futures, guards — is evaluated once, in
+///   source order, when `select!` is entered (also those of arms whose guard is false, as Go
+///   evaluates every case). A false guard disables its arm. With no enabled arm and no `default`
+///   the select waits forever (Go's `select {}`).
+/// * **Bodies** are a block, or an expression followed by a comma, as in `match`. They run in the
+///   enclosing code: `break`, `continue`, `return`, `?` and `.await` act on it.
+/// * **Patterns** must be irrefutable (`v`, `_`, `(a, b)`): the arm's operation has already
+///   happened when its pattern is matched.
+/// * **Cancellation.** Dropping a waiting select loses nothing: no receive arm consumes a
+///   message, and at most one send arm can have been taken by a receiver.
+/// * A select never pairs with itself: sending and receiving on one unbuffered channel in one
+///   select blocks, as in Go.
+/// * Ready arms spend the cooperative budget ([`gort::coop`]), so a loop of selects that are
+///   always ready still lets other tasks run.
+/// * It works on any executor and inside `block_on`; futures need not be `Unpin` or
+///   `FusedFuture`. The future it is part of is `Send` when everything it holds is.
+///
+/// `recv` and `send` are keywords here: to use a future returned by your own function named
+/// `recv` or `send`, write its path (`self::recv(x)`) or put it in parentheses.
+///
+/// # Examples
+///
+/// (Not run here: this crate cannot depend on `gort`; `tests/select.rs` in the `gort` crate runs
+/// these and many more.)
+///
+/// A worker that handles jobs until told to quit:
+///
+/// ```ignore
+/// use gort::chan;
+///
+/// async fn worker(jobs: chan::Receiver<u32>, quit: chan::Receiver<()>) -> u32 {
+///     let mut done = 0;
+///     loop {
+///         gort::select! {
+///             job = recv(jobs) => match job {
+///                 Some(job) => done += job,
+///                 None => return done, // closed: no more jobs
+///             },
+///             _ = recv(quit) => return done,
+///         }
+///     }
+/// }
+/// ```
+///
+/// A non-blocking send, Go's `select { case ch <- v: … default: … }`:
+///
+/// ```ignore
+/// let (tx, rx) = gort::chan::bounded(1);
+/// for i in 0..3 {
+///     gort::select! {
+///         res = send(tx, i) => res.unwrap(),
+///         default => println!("dropped {i}: the buffer is full"),
+///     }
+/// }
+/// assert_eq!(rx.try_recv(), Ok(0));
+/// ```
+///
+/// A timeout through a future arm, and a nil channel turning an arm off:
+///
+/// ```ignore
+/// let maybe_rx: Option<&gort::chan::Receiver<u32>> = None; // nil: never ready
+/// let got = gort::select! {
+///     v = recv(maybe_rx) => v,
+///     _ = gort::time::sleep(std::time::Duration::from_millis(10)) => None,
+/// };
+/// assert_eq!(got, None);
+/// ```
+///
+/// # Errors
+///
+/// A misuse is a compile error pointing at the arm: an arm that is not one of the forms above,
+/// two `default` arms, `biased;` anywhere but first, a missing `=>`, `recv`/`send` with the wrong
+/// number of arguments, or something that is not a receiver (sender) in `recv(..)`
+/// (`send(..)`).
+#[proc_macro]
+pub fn select(input: TokenStream) -> TokenStream {
+    select::expand(input.into()).into()
 }

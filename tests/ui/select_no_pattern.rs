@@ -1,0 +1,9 @@
+// An arm without `PAT =`.
+fn main() {
+    let (_tx, rx) = gort::chan::bounded::<u32>(0);
+    let _ = async move {
+        gort::select! {
+            recv(rx) => {}
+        }
+    };
+}

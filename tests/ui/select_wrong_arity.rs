@@ -1,0 +1,8 @@
+fn main() {
+    let (tx, _rx) = gort::chan::bounded::<u32>(0);
+    let _ = async move {
+        gort::select! {
+            r = send(tx) => drop(r),
+        }
+    };
+}

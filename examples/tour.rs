@@ -1,4 +1,4 @@
-//! A guided tour of gort: goroutines as tasks.
+//! A guided tour of gort: goroutines as tasks, channels and select.
 //!
 //! Run it with `cargo run --release --example tour`. Each section prints what it shows and its
 //! result; every result is checked, so the tour doubles as a smoke test.
@@ -146,6 +146,47 @@ async fn main() {
     }
     println!("3 workers doubled 9 jobs: {results} results summing to {total}");
     assert_eq!(total, 90);
+
+    section("select: wait on several channels, exactly one arm wins (Go: select)");
+    let (numbers_tx, numbers) = gort::chan::bounded::<u32>(0);
+    let (quit_tx, quit) = gort::chan::bounded::<()>(0);
+    gort::go(async move {
+        for n in 1..=5 {
+            numbers_tx.send(n).await.unwrap();
+        }
+        quit_tx.send(()).await.unwrap();
+    });
+    let mut sum = 0;
+    loop {
+        gort::select! {
+            n = recv(numbers) => sum += n.unwrap(),
+            _ = recv(quit) => break,
+        }
+    }
+    println!("received 1..=5 until quit: sum {sum}");
+    assert_eq!(sum, 15);
+
+    section("select with default: a non-blocking send (Go: select { case ch <- v: default: })");
+    let (tx, rx) = gort::chan::bounded::<u32>(2);
+    let mut dropped = Vec::new();
+    for v in 1..=4 {
+        gort::select! {
+            sent = send(tx, v) => sent.unwrap(),
+            default => dropped.push(v), // the buffer is full
+        }
+    }
+    let kept: Vec<u32> = std::iter::from_fn(|| rx.try_recv().ok()).collect();
+    println!("a buffer of 2 kept {kept:?}, default dropped {dropped:?}");
+    assert_eq!((kept, dropped), (vec![1, 2], vec![3, 4]));
+
+    section("select with a nil channel and a future arm");
+    let off: Option<&gort::chan::Receiver<u32>> = None; // Go's nil channel: never ready
+    let winner = gort::select! {
+        _ = recv(off) => "the nil channel",
+        _ = gort::spawn_blocking(|| "a blocking job") => "the future",
+    };
+    println!("{winner} won; a nil channel never does");
+    assert_eq!(winner, "the future");
 
     section("a daisy chain of 100,000 tasks (Rob Pike's)");
     let started = Instant::now();

@@ -143,7 +143,7 @@ pub fn test(args: TokenStream, item: TokenStream) -> TokenStream {
 /// Waits on several channel operations and futures at once; exactly one of them happens. Go's
 /// `select` statement.
 ///
-/// ```ignore
+/// ```text
 /// gort::select! {
 ///     biased;                                  // optional: try the arms in source order
 ///     v   = recv(rx)                => { … }   // v: Option<T> (None: closed and drained)
@@ -178,7 +178,7 @@ pub fn test(args: TokenStream, item: TokenStream) -> TokenStream {
 ///   message, and at most one send arm can have been taken by a receiver.
 /// * A select never pairs with itself: sending and receiving on one unbuffered channel in one
 ///   select blocks, as in Go.
-/// * Ready arms spend the cooperative budget ([`gort::coop`]), so a loop of selects that are
+/// * Ready arms spend the cooperative budget (`gort::coop`), so a loop of selects that are
 ///   always ready still lets other tasks run.
 /// * It works on any executor and inside `block_on`; futures need not be `Unpin` or
 ///   `FusedFuture`. The future it is part of is `Send` when everything it holds is.

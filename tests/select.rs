@@ -458,6 +458,13 @@ fn bodies_may_be_blocks_or_expressions_with_or_without_commas() {
         tx.try_send(1).unwrap();
         let c = gort::select! { v = recv(rx) => { v.unwrap() + 3 } default => { 0 } };
         assert_eq!((a, b, c), (2, 3, 4));
+        // As in `match`, a block-like expression needs no comma either.
+        tx.try_send(1).unwrap();
+        let d = gort::select! {
+            v = recv(rx) => if v == Some(1) { 10 } else { 0 }
+            (x, y) = async { (1, 2) }, if false => match x { 1 => y, _ => 0 }
+        };
+        assert_eq!(d, 10);
     });
 }
 

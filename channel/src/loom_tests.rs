@@ -43,6 +43,10 @@
 //!   arm won. This is the abort-before-polling-futures rule of the protocol.
 //! * `select_future_arm_wakes_a_registered_select`: the future becomes ready only after the
 //!   select registered its channel case: the select is woken and the future arm wins.
+//! * `select_repolled_with_a_new_waker_is_woken`: a registered select is polled again with a
+//!   different waker while a sender claims one of its cases: the select completes (found by
+//!   review: the claim could land between the check for a winner and the waker refresh, waking
+//!   only the old waker).
 //! * `select_cancelled_after_its_claim_loses_nothing`: a select is polled once and dropped,
 //!   maybe after a sender claimed one of its cases and handed it the value: the value is
 //!   received exactly once (by the select, or by a later `recv`).
@@ -473,5 +477,28 @@ fn select_future_arm_wakes_a_registered_select() {
         }));
         assert_eq!(won, 1);
         raiser.join().unwrap();
+    });
+}
+
+#[test]
+fn select_repolled_with_a_new_waker_is_woken() {
+    loom::model(|| {
+        let (_tx1, rx1) = chan::bounded::<u32>(0);
+        let (tx2, rx2) = chan::bounded::<u32>(0);
+        let mut driver = SelectDriver::new();
+        let mut case1 = RecvCase::new(Some(&rx1));
+        let mut case2 = RecvCase::new(Some(&rx2));
+        // Registered with a waker that does nothing...
+        let mut cx = Context::from_waker(Waker::noop());
+        let first = poll_select(&mut driver, &mut [&mut case1, &mut case2], &[0, 1], &mut cx);
+        assert!(first.is_pending());
+        let sender = thread::spawn(move || block_on(tx2.send(9)));
+        // ...then driven by block_on's waker: if only the old waker were woken, this would
+        // deadlock.
+        let won = block_on(poll_fn(|cx| {
+            poll_select(&mut driver, &mut [&mut case1, &mut case2], &[0, 1], cx)
+        }));
+        assert_eq!((won, case2.take()), (1, Some(9)));
+        sender.join().unwrap().unwrap();
     });
 }

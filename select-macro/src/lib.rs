@@ -160,6 +160,11 @@ pub fn test(args: TokenStream, item: TokenStream) -> TokenStream {
 ///   takes effect: no message is taken from, or given to, any channel by a losing arm — also on
 ///   unbuffered channels where a counterpart arrives while the select waits. The value of a
 ///   losing `send` arm is dropped; a losing future is dropped.
+///
+///   That guarantee belongs to `recv(..)` and `send(..)` arms. A future arm is an ordinary
+///   future: a losing one is dropped, with whatever its own cancellation rule says — a
+///   `tx.send(v)` *future* used as an arm may already have been paired with a receiver (even with
+///   this select's own `recv` arm). Write channel operations as `recv(..)`/`send(..)` arms.
 /// * **Fair.** When several arms are ready, one is chosen uniformly at random; with `biased;`,
 ///   the first ready one in source order.
 /// * **`default`** runs only when no enabled arm is ready at the moment `select!` is entered.
@@ -170,14 +175,15 @@ pub fn test(args: TokenStream, item: TokenStream) -> TokenStream {
 ///   source order, when `select!` is entered (also those of arms whose guard is false, as Go
 ///   evaluates every case). A false guard disables its arm. With no enabled arm and no `default`
 ///   the select waits forever (Go's `select {}`).
-/// * **Bodies** are a block, or an expression followed by a comma, as in `match`. They run in the
+/// * **Bodies** are a block, or an expression followed by a comma, as in `match` (a block-like
+///   expression such as `if … { } else { }` or `match` needs no comma). They run in the
 ///   enclosing code: `break`, `continue`, `return`, `?` and `.await` act on it.
 /// * **Patterns** must be irrefutable (`v`, `_`, `(a, b)`): the arm's operation has already
 ///   happened when its pattern is matched.
 /// * **Cancellation.** Dropping a waiting select loses nothing: no receive arm consumes a
 ///   message, and at most one send arm can have been taken by a receiver.
-/// * A select never pairs with itself: sending and receiving on one unbuffered channel in one
-///   select blocks, as in Go.
+/// * A select never pairs with itself: a `send(tx, v)` and a `recv(rx)` arm on one unbuffered
+///   channel in one select block, as in Go.
 /// * Ready arms spend the cooperative budget (`gort::coop`), so a loop of selects that are
 ///   always ready still lets other tasks run.
 /// * It works on any executor and inside `block_on`; futures need not be `Unpin` or

@@ -65,6 +65,19 @@ mod tests {
     }
 
     #[test]
+    fn block_like_bodies_need_no_comma_as_in_match() {
+        let out = expansion(
+            "a = recv(r) => if c { 1 } else { 2 } \
+             (x, y) = fut => match x { _ => y } \
+             b = recv(s) => loop { break 3 } \
+             default => unsafe { f() }",
+        );
+        assert!(!out.contains("compile_error"), "{out}");
+        assert_eq!(out.matches("recv_case").count(), 2, "{out}");
+        assert!(out.contains("FutureCase"), "{out}");
+    }
+
+    #[test]
     fn an_empty_select_waits_forever() {
         assert!(expansion("").contains("pending"));
     }

@@ -198,7 +198,8 @@ fn expect_fat_arrow(input: ParseStream<'_>, after: &str) -> syn::Result<()> {
     }
 }
 
-/// A body: a block with an optional comma, or an expression ended by a comma (or the input).
+/// A body: a block-like expression with an optional comma, or an expression ended by a comma
+/// (or the end of the input).
 fn parse_body(input: ParseStream<'_>) -> syn::Result<Expr> {
     if input.peek(syn::token::Brace) {
         let block: syn::ExprBlock = input.parse()?;
@@ -207,8 +208,16 @@ fn parse_body(input: ParseStream<'_>) -> syn::Result<Expr> {
         }
         return Ok(Expr::Block(block));
     }
-    let body: Expr = input.parse()?;
+    // As in `match`: a block-like body (`if`, `match`, `loop`, …) ends where its braces end, and
+    // needs no comma.
+    let body = Expr::parse_with_earlier_boundary_rule(input)?;
     if input.is_empty() {
+        return Ok(body);
+    }
+    if is_block_like(&body) {
+        if input.peek(Token![,]) {
+            input.parse::<Token![,]>()?;
+        }
         return Ok(body);
     }
     if !input.peek(Token![,]) {
@@ -218,6 +227,23 @@ fn parse_body(input: ParseStream<'_>) -> syn::Result<Expr> {
     }
     input.parse::<Token![,]>()?;
     Ok(body)
+}
+
+/// Whether `expr` ends with a block and, as a `match` arm body, needs no comma after it.
+fn is_block_like(expr: &Expr) -> bool {
+    matches!(
+        expr,
+        Expr::Block(_)
+            | Expr::If(_)
+            | Expr::Match(_)
+            | Expr::Loop(_)
+            | Expr::While(_)
+            | Expr::ForLoop(_)
+            | Expr::Unsafe(_)
+            | Expr::Async(_)
+            | Expr::TryBlock(_)
+            | Expr::Const(_)
+    )
 }
 
 impl Operation {

@@ -20,7 +20,8 @@
 //!   returns `Ready` its output exists and the arm has happened. So futures are polled only while
 //!   no channel entry is live: the select aborts its registration, polls everything in the try
 //!   pass, and registers again if nothing was ready. Selects without future arms never do this;
-//!   for them a spurious poll only refreshes the waker.
+//!   for them a spurious poll only refreshes the waker. (The price: each poll of such a select
+//!   puts its entries back at the end of the waiter queues.)
 //!
 //! A select never pairs with itself: a case skips the entries of its own select, so a select
 //! that sends and receives on one unbuffered channel blocks, as in Go.
@@ -202,6 +203,15 @@ pub fn poll_select(
                 unregister_all(driver, cases, order);
             } else {
                 refresh_wakers(driver, cases, order, cx.waker());
+                // A counterpart may have claimed a case after the check above but before that
+                // case's waker was refreshed: it woke the old waker only. Each refresh took the
+                // case's channel lock, so such a claim is visible now; a later one wakes the
+                // new waker.
+                let state = driver.state.as_ref().expect("still registered");
+                if let Some(won) = state.selected() {
+                    finish(driver, cases, order, won);
+                    return Poll::Ready(won);
+                }
                 return Poll::Pending;
             }
         }

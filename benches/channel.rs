@@ -56,8 +56,11 @@ use std::future::Future;
 use std::sync::{mpsc as std_mpsc, Mutex};
 use std::time::Duration;
 
+#[path = "common/flavor.rs"]
+mod flavor;
 use criterion::measurement::WallTime;
 use criterion::{Bencher, BenchmarkGroup, Criterion, Throughput};
+use flavor::Flavor;
 
 /// Worker threads of both runtimes (RESULTS.md: tokio runs with `worker_threads(2)`).
 const WORKERS: usize = 2;
@@ -87,33 +90,6 @@ impl std::ops::AddAssign for Totals {
     fn add_assign(&mut self, other: Totals) {
         self.count += other.count;
         self.sum = self.sum.wrapping_add(other.sum);
-    }
-}
-
-/// The channel flavors, as in crossbeam's benchmarks.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Flavor {
-    Bounded0,
-    Bounded1,
-    BoundedN,
-    Unbounded,
-}
-
-impl Flavor {
-    const ALL: [Flavor; 4] = [
-        Flavor::Bounded0,
-        Flavor::Bounded1,
-        Flavor::BoundedN,
-        Flavor::Unbounded,
-    ];
-
-    fn name(self) -> &'static str {
-        match self {
-            Flavor::Bounded0 => "bounded0",
-            Flavor::Bounded1 => "bounded1",
-            Flavor::BoundedN => "boundedN",
-            Flavor::Unbounded => "unbounded",
-        }
     }
 }
 
@@ -217,11 +193,9 @@ trait Chan: 'static {
     fn recv(rx: &mut Self::Rx) -> impl Future<Output = Option<u64>> + Send + '_;
 
     fn channel(flavor: Flavor, cap_n: usize) -> (Self::Tx, Self::Rx) {
-        match flavor {
-            Flavor::Bounded0 => Self::bounded(0),
-            Flavor::Bounded1 => Self::bounded(1),
-            Flavor::BoundedN => Self::bounded(cap_n),
-            Flavor::Unbounded => Self::unbounded(),
+        match flavor.cap(cap_n) {
+            Some(cap) => Self::bounded(cap),
+            None => Self::unbounded(),
         }
     }
 }

@@ -39,8 +39,11 @@ use std::future::Future;
 use std::sync::{mpsc as std_mpsc, Mutex};
 use std::time::Duration;
 
+#[path = "common/flavor.rs"]
+mod flavor;
 use criterion::measurement::WallTime;
 use criterion::{BenchmarkGroup, Criterion, Throughput};
+use flavor::Flavor;
 
 /// Worker threads of both runtimes.
 const WORKERS: usize = 2;
@@ -81,42 +84,6 @@ const EXPECTED: Totals = Totals {
 };
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Flavor {
-    Bounded0,
-    Bounded1,
-    BoundedN,
-    Unbounded,
-}
-
-impl Flavor {
-    const ALL: [Flavor; 4] = [
-        Flavor::Bounded0,
-        Flavor::Bounded1,
-        Flavor::BoundedN,
-        Flavor::Unbounded,
-    ];
-
-    fn name(self) -> &'static str {
-        match self {
-            Flavor::Bounded0 => "bounded0",
-            Flavor::Bounded1 => "bounded1",
-            Flavor::BoundedN => "boundedN",
-            Flavor::Unbounded => "unbounded",
-        }
-    }
-
-    /// The capacity, `None` for unbounded.
-    fn cap(self) -> Option<usize> {
-        match self {
-            Flavor::Bounded0 => Some(0),
-            Flavor::Bounded1 => Some(1),
-            Flavor::BoundedN => Some(CAP_N),
-            Flavor::Unbounded => None,
-        }
-    }
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Scenario {
     SelectRx,
     SelectBoth,
@@ -145,7 +112,7 @@ mod gort_side {
     use gort::chan::{self, Receiver, Sender};
 
     fn channel(flavor: Flavor) -> (Sender<u64>, Receiver<u64>) {
-        match flavor.cap() {
+        match flavor.cap(CAP_N) {
             Some(cap) => chan::bounded(cap),
             None => chan::unbounded(),
         }
@@ -326,7 +293,7 @@ macro_rules! tokio_peer {
 /// tokio mpsc has no rendezvous: `bounded0` is never asked of it.
 fn tokio_mpsc_channel(flavor: Flavor) -> (tokio_mpsc_types::Tx, tokio_mpsc_types::Rx) {
     use tokio_mpsc_types::{Rx, Tx};
-    match flavor.cap() {
+    match flavor.cap(CAP_N) {
         Some(cap) => {
             let (tx, rx) = tokio::sync::mpsc::channel(cap);
             (Tx::Bounded(tx), Rx::Bounded(rx))
@@ -370,7 +337,7 @@ tokio_peer!(
     async_channel_side,
     async_channel::Sender<u64>,
     async_channel::Receiver<u64>,
-    |flavor: Flavor| match flavor.cap() {
+    |flavor: Flavor| match flavor.cap(CAP_N) {
         Some(cap) => async_channel::bounded(cap),
         None => async_channel::unbounded(),
     },
@@ -382,7 +349,7 @@ tokio_peer!(
     flume_side,
     flume::Sender<u64>,
     flume::Receiver<u64>,
-    |flavor: Flavor| match flavor.cap() {
+    |flavor: Flavor| match flavor.cap(CAP_N) {
         Some(cap) => flume::bounded(cap),
         None => flume::unbounded(),
     },
@@ -394,7 +361,7 @@ tokio_peer!(
     kanal_side,
     kanal::AsyncSender<u64>,
     kanal::AsyncReceiver<u64>,
-    |flavor: Flavor| match flavor.cap() {
+    |flavor: Flavor| match flavor.cap(CAP_N) {
         Some(cap) => kanal::bounded_async(cap),
         None => kanal::unbounded_async(),
     },
@@ -411,7 +378,7 @@ mod crossbeam_side {
     use crossbeam_channel::{never, select, Receiver, Sender};
 
     fn channel(flavor: Flavor) -> (Sender<u64>, Receiver<u64>) {
-        match flavor.cap() {
+        match flavor.cap(CAP_N) {
             Some(cap) => crossbeam_channel::bounded(cap),
             None => crossbeam_channel::unbounded(),
         }

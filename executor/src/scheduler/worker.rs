@@ -232,8 +232,6 @@ impl Worker {
 
     /// Steals from other workers or takes from the global queue.
     fn search(&self) -> Option<Notified> {
-        let remotes = &self.shared.remotes;
-        let n = remotes.len();
         if !self.searching.get() {
             // One look at the other rings before joining the searchers: when work is there,
             // taking it costs no write to the shared idle word, which both workers of a
@@ -241,16 +239,8 @@ impl Worker {
             // of the profile of a 2-worker channel benchmark). It changes no count, so the
             // searching and parking rules are untouched: whoever queued the work already
             // decided whether to wake someone.
-            let start = self.next_random() % n;
-            for i in 0..n {
-                let victim = (start + i) % n;
-                if victim == self.index {
-                    continue;
-                }
-                if let Some(task) = remotes[victim].steal.steal_into(&self.local) {
-                    Remote::bump(&self.remote().steals);
-                    return Some(task);
-                }
+            if let Some(task) = self.steal_round() {
+                return Some(task);
             }
             if !self.shared.idle.try_start_searching() {
                 return None;
@@ -258,21 +248,31 @@ impl Worker {
             self.searching.set(true);
         }
         for _ in 0..SEARCH_ROUNDS {
-            let start = self.next_random() % n;
-            for i in 0..n {
-                let victim = (start + i) % n;
-                if victim == self.index {
-                    continue;
-                }
-                if let Some(task) = remotes[victim].steal.steal_into(&self.local) {
-                    Remote::bump(&self.remote().steals);
-                    return Some(task);
-                }
+            if let Some(task) = self.steal_round() {
+                return Some(task);
             }
             if let Some(task) = self.take_global_batch() {
                 return Some(task);
             }
             std::hint::spin_loop();
+        }
+        None
+    }
+
+    /// Tries to steal from every other worker once, starting at a random one.
+    fn steal_round(&self) -> Option<Notified> {
+        let remotes = &self.shared.remotes;
+        let n = remotes.len();
+        let start = self.next_random() % n;
+        for i in 0..n {
+            let victim = (start + i) % n;
+            if victim == self.index {
+                continue;
+            }
+            if let Some(task) = remotes[victim].steal.steal_into(&self.local) {
+                Remote::bump(&self.remote().steals);
+                return Some(task);
+            }
         }
         None
     }

@@ -187,16 +187,21 @@ mod gort_side {
 // tokio::select! over the async peers
 // ---------------------------------------------------------------------------------------------
 
-/// `tokio::select!` scenarios for one async channel crate: `$channel(flavor)` makes a channel,
+/// `tokio::select!` scenarios for one async channel crate: `$bounded(cap)`/`$unbounded()` make a
+/// channel,
 /// `$send(tx, v)` is a future of a `Result`, `$recv(rx)` a future of an `Option`-like result
 /// mapped with `.ok()` where needed.
 macro_rules! tokio_peer {
-    ($module:ident, $tx:ty, $rx:ty, $make:expr, |$stx:ident, $sv:ident| $send:expr, |$rrx:ident| $recv:expr) => {
+    ($module:ident, $tx:ty, $rx:ty, $bounded:path, $unbounded:path,
+     |$stx:ident, $sv:ident| $send:expr, |$rrx:ident| $recv:expr) => {
         mod $module {
             use super::*;
 
             fn channel(flavor: Flavor) -> ($tx, $rx) {
-                ($make)(flavor)
+                match flavor.cap(CAP_N) {
+                    Some(cap) => $bounded(cap),
+                    None => $unbounded(),
+                }
             }
 
             async fn send_one($stx: &$tx, $sv: u64) -> bool {
@@ -291,18 +296,20 @@ macro_rules! tokio_peer {
 }
 
 /// tokio mpsc has no rendezvous: `bounded0` is never asked of it.
-fn tokio_mpsc_channel(flavor: Flavor) -> (tokio_mpsc_types::Tx, tokio_mpsc_types::Rx) {
-    use tokio_mpsc_types::{Rx, Tx};
-    match flavor.cap(CAP_N) {
-        Some(cap) => {
-            let (tx, rx) = tokio::sync::mpsc::channel(cap);
-            (Tx::Bounded(tx), Rx::Bounded(rx))
-        }
-        None => {
-            let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
-            (Tx::Unbounded(tx), Rx::Unbounded(rx))
-        }
-    }
+fn tokio_mpsc_bounded(cap: usize) -> (tokio_mpsc_types::Tx, tokio_mpsc_types::Rx) {
+    let (tx, rx) = tokio::sync::mpsc::channel(cap);
+    (
+        tokio_mpsc_types::Tx::Bounded(tx),
+        tokio_mpsc_types::Rx::Bounded(rx),
+    )
+}
+
+fn tokio_mpsc_unbounded() -> (tokio_mpsc_types::Tx, tokio_mpsc_types::Rx) {
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    (
+        tokio_mpsc_types::Tx::Unbounded(tx),
+        tokio_mpsc_types::Rx::Unbounded(rx),
+    )
 }
 
 mod tokio_mpsc_types {
@@ -322,7 +329,8 @@ tokio_peer!(
     tokio_mpsc,
     tokio_mpsc_types::Tx,
     tokio_mpsc_types::Rx,
-    tokio_mpsc_channel,
+    tokio_mpsc_bounded,
+    tokio_mpsc_unbounded,
     |tx, v| match tx {
         tokio_mpsc_types::Tx::Bounded(tx) => tx.send(v).await.is_ok(),
         tokio_mpsc_types::Tx::Unbounded(tx) => tx.send(v).is_ok(),
@@ -337,10 +345,8 @@ tokio_peer!(
     async_channel_side,
     async_channel::Sender<u64>,
     async_channel::Receiver<u64>,
-    |flavor: Flavor| match flavor.cap(CAP_N) {
-        Some(cap) => async_channel::bounded(cap),
-        None => async_channel::unbounded(),
-    },
+    async_channel::bounded,
+    async_channel::unbounded,
     |tx, v| tx.send(v).await.is_ok(),
     |rx| rx.recv().await.ok()
 );
@@ -349,10 +355,8 @@ tokio_peer!(
     flume_side,
     flume::Sender<u64>,
     flume::Receiver<u64>,
-    |flavor: Flavor| match flavor.cap(CAP_N) {
-        Some(cap) => flume::bounded(cap),
-        None => flume::unbounded(),
-    },
+    flume::bounded,
+    flume::unbounded,
     |tx, v| tx.send_async(v).await.is_ok(),
     |rx| rx.recv_async().await.ok()
 );
@@ -361,10 +365,8 @@ tokio_peer!(
     kanal_side,
     kanal::AsyncSender<u64>,
     kanal::AsyncReceiver<u64>,
-    |flavor: Flavor| match flavor.cap(CAP_N) {
-        Some(cap) => kanal::bounded_async(cap),
-        None => kanal::unbounded_async(),
-    },
+    kanal::bounded_async,
+    kanal::unbounded_async,
     |tx, v| tx.send(v).await.is_ok(),
     |rx| rx.recv().await.ok()
 );

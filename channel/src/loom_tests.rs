@@ -368,6 +368,16 @@ struct Flag {
 }
 
 impl Flag {
+    /// A flag, and the thread that raises it.
+    fn raised_by_a_thread() -> (std::sync::Arc<Flag>, thread::JoinHandle<()>) {
+        let flag = std::sync::Arc::new(Flag::default());
+        let raiser = {
+            let flag = flag.clone();
+            thread::spawn(move || flag.raise())
+        };
+        (flag, raiser)
+    }
+
     fn raise(&self) {
         self.set.store(true, std::sync::atomic::Ordering::Release);
         self.waker.wake();
@@ -390,12 +400,8 @@ impl Flag {
 fn select_future_arm_races_a_claim() {
     loom::model(|| {
         let (tx, rx) = chan::bounded::<u32>(0);
-        let flag = std::sync::Arc::new(Flag::default());
         let sender = thread::spawn(move || block_on(tx.send(1)));
-        let raiser = {
-            let flag = flag.clone();
-            thread::spawn(move || flag.raise())
-        };
+        let (flag, raiser) = Flag::raised_by_a_thread();
         let (won, got) = {
             let mut fut = std::pin::pin!(flag.raised());
             let mut driver = SelectDriver::new();
@@ -429,12 +435,8 @@ fn select_future_arm_races_a_claim() {
 fn select_future_arm_races_a_receiver() {
     loom::model(|| {
         let (tx, rx) = chan::bounded::<u32>(0);
-        let flag = std::sync::Arc::new(Flag::default());
         let receiver = thread::spawn(move || block_on(rx.recv()));
-        let raiser = {
-            let flag = flag.clone();
-            thread::spawn(move || flag.raise())
-        };
+        let (flag, raiser) = Flag::raised_by_a_thread();
         let won = {
             let mut fut = std::pin::pin!(flag.raised());
             let mut driver = SelectDriver::new();
@@ -463,11 +465,7 @@ fn select_future_arm_races_a_receiver() {
 fn select_future_arm_wakes_a_registered_select() {
     loom::model(|| {
         let (_tx, rx) = chan::bounded::<u32>(0);
-        let flag = std::sync::Arc::new(Flag::default());
-        let raiser = {
-            let flag = flag.clone();
-            thread::spawn(move || flag.raise())
-        };
+        let (flag, raiser) = Flag::raised_by_a_thread();
         let mut fut = std::pin::pin!(flag.raised());
         let mut driver = SelectDriver::new();
         let mut recv = RecvCase::new(Some(&rx));

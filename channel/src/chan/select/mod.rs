@@ -230,7 +230,7 @@ pub fn poll_select(
                 break;
             }
         }
-        driver.state = Some(state.clone());
+        driver.state = Some(state);
         driver.waker = Some(cx.waker().clone());
         driver.has_future_arms = has_future_arms;
         if !ready_now {
@@ -238,7 +238,8 @@ pub fn poll_select(
         }
         // A counterpart arrived after the try pass: abort and try again — unless a
         // counterpart already claimed one of the cases registered before, which then won.
-        if let Err(won) = state.abort() {
+        let aborted = driver.state.as_ref().expect("just registered").abort();
+        if let Err(won) = aborted {
             finish(driver, cases, order, won);
             return Poll::Ready(won);
         }

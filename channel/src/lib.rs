@@ -26,10 +26,13 @@
 #![deny(unsafe_op_in_unsafe_fn)]
 #![warn(clippy::undocumented_unsafe_blocks)]
 
+#[cfg(not(loom))]
+mod blocking;
 pub mod chan;
 pub mod coop;
 mod lock;
 mod loom;
+pub mod sync;
 pub(crate) mod waiters;
 
 #[cfg(all(test, loom))]

@@ -46,5 +46,6 @@ pub use task::{JoinError, JoinHandle};
 
 #[cfg(not(loom))]
 mod spawn;
+pub mod time;
 #[cfg(not(loom))]
 pub use spawn::{go, spawn, spawn_blocking, yield_now, YieldNow};

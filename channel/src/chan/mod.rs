@@ -29,8 +29,6 @@
 //! order. The channels need no particular executor: they work on gort, tokio, smol,
 //! `futures::executor` and from plain threads.
 
-#[cfg(not(loom))]
-mod blocking;
 pub(crate) mod core;
 mod error;
 pub mod select;
@@ -269,7 +267,7 @@ impl<T> Sender<T> {
     #[cfg(not(loom))]
     pub fn send_blocking(&self, value: T) -> Result<(), SendError<T>> {
         let mut send = self.send(value);
-        blocking::wait(&mut send, None).expect("no deadline")
+        crate::blocking::wait(&mut send, None).expect("no deadline")
     }
 
     /// Like [`send_blocking`](Sender::send_blocking), giving up after `timeout`.
@@ -283,7 +281,7 @@ impl<T> Sender<T> {
     #[cfg(not(loom))]
     pub fn send_timeout(&self, value: T, timeout: Duration) -> Result<(), SendTimeoutError<T>> {
         let mut send = self.send(value);
-        match blocking::wait(&mut send, Some(Instant::now() + timeout)) {
+        match crate::blocking::wait(&mut send, Some(Instant::now() + timeout)) {
             Some(Ok(())) => Ok(()),
             Some(Err(SendError(v))) => Err(SendTimeoutError::Closed(v)),
             None => match send.cancel() {
@@ -344,7 +342,7 @@ impl<T> Receiver<T> {
     #[cfg(not(loom))]
     pub fn recv_blocking(&self) -> Option<T> {
         let mut recv = self.recv();
-        blocking::wait(&mut recv, None).expect("no deadline")
+        crate::blocking::wait(&mut recv, None).expect("no deadline")
     }
 
     /// Like [`recv_blocking`](Receiver::recv_blocking), giving up after `timeout`. A zero
@@ -367,7 +365,7 @@ impl<T> Receiver<T> {
             });
         }
         let mut recv = self.recv();
-        match blocking::wait(&mut recv, Some(Instant::now() + timeout)) {
+        match crate::blocking::wait(&mut recv, Some(Instant::now() + timeout)) {
             Some(Some(v)) => Ok(v),
             Some(None) => Err(RecvTimeoutError::Closed),
             None => Err(RecvTimeoutError::Timeout), // dropping `recv` gives back anything it got

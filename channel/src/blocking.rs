@@ -1,4 +1,4 @@
-//! Running a channel future to completion on a plain thread: the blocking API parks the thread
+//! Running a channel or sync future to completion on a plain thread: the blocking API parks the thread
 //! through the very same waiter queues as an async task, with a waker that unparks it.
 
 use std::future::Future;
@@ -28,7 +28,7 @@ impl Wake for ThreadWaker {
 /// Polls `future` until it completes (`Some`) or `deadline` passes (`None`; the caller then
 /// withdraws the operation). Runs without a cooperative budget: a thread has no scheduler to
 /// yield to.
-pub(super) fn wait<F: Future + Unpin>(
+pub(crate) fn wait<F: Future + Unpin>(
     future: &mut F,
     deadline: Option<Instant>,
 ) -> Option<F::Output> {

@@ -1,0 +1,16 @@
+//! Go's `sync` package for async Rust: [`WaitGroup`], [`Mutex`], [`RwLock`], [`Semaphore`],
+//! [`OnceCell`], [`Notify`] and [`Barrier`].
+//!
+//! Every primitive waits in the crate's one waiter queue (`waiters.rs`, behind the spin lock of
+//! `lock.rs`), the same queue blocked channel operations wait in, so a blocked thread
+//! (`lock_blocking`, `wait_blocking`) parks exactly as a blocked task does. Like the channels,
+//! they speak only [`Waker`](std::task::Waker)s and run on any executor.
+//!
+//! All of them are cancel-safe: a future dropped after it was handed the lock or its permits
+//! passes them on to the next waiter, so nothing is lost and nobody waits forever.
+
+// --- semaphore, mutex, rwlock ---
+// --- end semaphore, mutex, rwlock ---
+
+// --- waitgroup, notify, once_cell, barrier ---
+// --- end waitgroup, notify, once_cell, barrier ---

@@ -1,0 +1,1 @@
+//! Go's `time` for async Rust: sleeps, timeouts, `after`/`tick` channels, `Timer` and `Ticker`.

@@ -49,6 +49,16 @@ mod spin {
     }
 
     impl<T> Lock<T> {
+        /// `const` outside loom, so that the sync primitives built on it can be `static`.
+        #[cfg(not(loom))]
+        pub(crate) const fn new(value: T) -> Self {
+            Lock {
+                locked: AtomicBool::new(false),
+                value: UnsafeCell::new(value),
+            }
+        }
+
+        #[cfg(loom)]
         pub(crate) fn new(value: T) -> Self {
             Lock {
                 locked: AtomicBool::new(false),

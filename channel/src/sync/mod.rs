@@ -10,6 +10,19 @@
 //! passes them on to the next waiter, so nothing is lost and nobody waits forever.
 
 // --- semaphore, mutex, rwlock ---
+mod mutex;
+mod rwlock;
+mod semaphore;
+
+#[cfg(all(test, loom))]
+mod loom_semaphore;
+
+pub use mutex::{Mutex, MutexGuard, MutexLockFuture, TryLockError};
+pub use rwlock::{RwLock, RwLockReadFuture, RwLockReadGuard, RwLockWriteFuture, RwLockWriteGuard};
+pub use semaphore::{
+    AcquireFuture, AcquireOwnedFuture, OwnedSemaphorePermit, Semaphore, SemaphorePermit,
+    TryAcquireError,
+};
 // --- end semaphore, mutex, rwlock ---
 
 // --- waitgroup, notify, once_cell, barrier ---

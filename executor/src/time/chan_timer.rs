@@ -63,23 +63,23 @@ impl ChanTimer {
                 period,
             }),
         });
-        timer.arm(&mut lock(&timer.state));
+        ChanTimer::arm(&timer, &mut lock(&timer.state));
         timer
     }
 
     /// Puts the current generation in the wheel (or delivers it at once if it is due).
-    fn arm(self: &Arc<Self>, state: &mut State) {
+    fn arm(this: &Arc<Self>, state: &mut State) {
         loop {
             match state
                 .driver
-                .insert(state.deadline, Action::Chan(self.clone(), state.seq))
+                .insert(state.deadline, Action::Chan(this.clone(), state.seq))
             {
                 Ok(key) => {
                     state.key = Some(key);
                     return;
                 }
                 Err(Refused::Due(_own_arc)) => {
-                    if !self.deliver(state, Instant::now()) {
+                    if !deliver(state, Instant::now()) {
                         return;
                     }
                     // A ticker: its next deadline is set; go round.
@@ -88,50 +88,52 @@ impl ChanTimer {
             }
         }
     }
+}
 
-    /// Sends `now` and moves to the next period. Returns whether to re-arm (a ticker whose
-    /// receivers are still there).
-    fn deliver(&self, state: &mut State, now: Instant) -> bool {
-        state.key = None;
-        if let Err(TrySendError::Closed(_)) = state.tx.try_send(now) {
-            // Every receiver is gone: nobody will ever look (`tick` stops here).
+/// Sends `now` and moves to the next period. Returns whether to re-arm (a ticker whose
+/// receivers are still there).
+fn deliver(state: &mut State, now: Instant) -> bool {
+    state.key = None;
+    if let Err(TrySendError::Closed(_)) = state.tx.try_send(now) {
+        // Every receiver is gone: nobody will ever look (`tick` stops here).
+        state.armed = false;
+        return false;
+    }
+    // A full channel drops the value: the reader is slow, as Go's ticker allows.
+    match state.period {
+        None => {
             state.armed = false;
-            return false;
+            false
         }
-        // A full channel drops the value: the reader is slow, as Go's ticker allows.
-        match state.period {
-            None => {
-                state.armed = false;
-                false
-            }
-            Some(period) => {
-                state.deadline = next_tick(state.deadline, period, now);
-                true
-            }
+        Some(period) => {
+            state.deadline = next_tick(state.deadline, period, now);
+            true
         }
     }
+}
 
+impl ChanTimer {
     /// Called by the driver when generation `seq`'s entry is due.
-    pub(crate) fn fire(self: &Arc<Self>, seq: u64, now: Instant) {
-        let mut state = lock(&self.state);
+    pub(crate) fn fire(this: &Arc<Self>, seq: u64, now: Instant) {
+        let mut state = lock(&this.state);
         if !state.armed || state.seq != seq {
             return; // Stopped or reset after the driver took the entry out.
         }
-        if self.deliver(&mut state, now) {
-            self.arm(&mut state);
+        if deliver(&mut state, now) {
+            ChanTimer::arm(this, &mut state);
         }
     }
 
     /// Called by a driver that shut down while generation `seq` was in its wheel: moves the
     /// timer to the global runtime's driver, deadline unchanged.
-    pub(crate) fn driver_shut_down(self: &Arc<Self>, seq: u64) {
-        let mut state = lock(&self.state);
+    pub(crate) fn driver_shut_down(this: &Arc<Self>, seq: u64) {
+        let mut state = lock(&this.state);
         if !state.armed || state.seq != seq {
             return;
         }
         state.key = None;
         state.driver = super::global_driver();
-        self.arm(&mut state);
+        ChanTimer::arm(this, &mut state);
     }
 
     /// Disarms the current generation and drains `rx`. True if this stopped a pending value
@@ -154,17 +156,17 @@ impl ChanTimer {
 
     /// Stops, then re-arms for `deadline` (and `period`). Returns what `stop` would have.
     pub(crate) fn reset(
-        self: &Arc<Self>,
+        this: &Arc<Self>,
         rx: &Receiver<Instant>,
         deadline: Instant,
         period: Option<Duration>,
     ) -> bool {
-        let mut state = lock(&self.state);
-        let was_active = self.stop_locked(&mut state, rx);
+        let mut state = lock(&this.state);
+        let was_active = this.stop_locked(&mut state, rx);
         state.deadline = deadline;
         state.period = period;
         state.armed = true;
-        self.arm(&mut state);
+        ChanTimer::arm(this, &mut state);
         was_active
     }
 

@@ -29,7 +29,7 @@
 //!
 //! **Firing.** Expired entries are taken out of the wheel in batches of [`FIRE_BATCH`] under the
 //! lock and fired outside it: a `Sleep`'s waker is woken; a channel timer's
-//! [`ChanTimer::fire`](super::chan_timer::ChanTimer::fire) sends the time (and re-arms a
+//! `ChanTimer::fire` sends the time (and re-arms a
 //! ticker). User code (wakers, drops) never runs under the wheel lock.
 //!
 //! **Shutdown.** [`Driver::shutdown`] refuses new registrations and empties the wheel: each
@@ -71,7 +71,7 @@ impl Action {
     pub(crate) fn fire(self, now: Instant) {
         let _ = catch_unwind(AssertUnwindSafe(|| match self {
             Action::Wake(waker) => waker.into_iter().for_each(Waker::wake),
-            Action::Chan(timer, seq) => timer.fire(seq, now),
+            Action::Chan(timer, seq) => ChanTimer::fire(&timer, seq, now),
         }));
     }
 
@@ -79,7 +79,7 @@ impl Action {
     fn evict(self) {
         let _ = catch_unwind(AssertUnwindSafe(|| match self {
             Action::Wake(waker) => waker.into_iter().for_each(Waker::wake),
-            Action::Chan(timer, seq) => timer.driver_shut_down(seq),
+            Action::Chan(timer, seq) => ChanTimer::driver_shut_down(&timer, seq),
         }));
     }
 }

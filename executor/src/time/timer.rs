@@ -144,7 +144,7 @@ impl Timer {
     /// timer.channel().recv_blocking().unwrap();
     /// ```
     pub fn reset(&self, duration: Duration) -> bool {
-        self.timer.reset(&self.rx, deadline_after(duration), None)
+        ChanTimer::reset(&self.timer, &self.rx, deadline_after(duration), None)
     }
 }
 
@@ -249,8 +249,7 @@ impl Ticker {
                  than zero (got 0); call stop() to pause the ticker instead"
             );
         }
-        self.timer
-            .reset(&self.rx, deadline_after(period), Some(period));
+        ChanTimer::reset(&self.timer, &self.rx, deadline_after(period), Some(period));
     }
 }
 

@@ -15,6 +15,9 @@
 pub use gort_executor::{block_on, go, spawn, spawn_blocking, yield_now, JoinError, JoinHandle};
 pub use gort_executor::{runtime, task, Runtime};
 
+/// Go's `time`: `sleep`, `timeout`, `after`, `tick`, `Timer`, `Ticker` (see [`gort_executor::time`]).
+pub use gort_executor::time;
+
 pub use gort_channel::{chan, coop};
 
 pub use gort_macros::{main, select, test};

@@ -108,6 +108,7 @@ impl Handle {
             global_queue_depth: shared.inject.len(),
             blocking_threads: shared.blocking.threads(),
             parked_workers: shared.idle.num_parked(),
+            timers: shared.timers.len(),
         }
     }
 }

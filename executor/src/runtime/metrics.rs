@@ -31,4 +31,6 @@ pub struct Metrics {
     pub blocking_threads: usize,
     /// Workers asleep right now.
     pub parked_workers: usize,
+    /// Timers pending in the runtime's timer driver (sleeps, timeouts, channel timers).
+    pub timers: usize,
 }

@@ -52,8 +52,9 @@ impl Idle {
         searching(state) == 0 && unparked(state) < self.num_workers
     }
 
-    /// Rule 1. Returns the worker to unpark (now counted as unparked and searching).
-    pub(crate) fn worker_to_notify(&self) -> Option<usize> {
+    /// Rule 1. Returns the worker to unpark (now counted as unparked and searching): the one
+    /// that parked last (its caches are warmest), but not `avoid` while another one sleeps.
+    pub(crate) fn worker_to_notify(&self, avoid: usize) -> Option<usize> {
         // Orders the caller's push before this read (pairs with the parker's re-check).
         fence(SeqCst);
         if !self.should_wake() {
@@ -63,7 +64,9 @@ impl Idle {
         if !self.should_wake() {
             return None;
         }
-        let worker = sleepers.pop()?;
+        let last = sleepers.len().checked_sub(1)?;
+        let i = sleepers.iter().rposition(|&w| w != avoid).unwrap_or(last);
+        let worker = sleepers.remove(i);
         self.state.fetch_add(UNPARKED_ONE | 1, SeqCst);
         Some(worker)
     }
@@ -134,6 +137,24 @@ impl Idle {
 mod tests {
     use super::*;
 
+    const NONE: usize = usize::MAX;
+
+    #[test]
+    fn notify_prefers_a_worker_other_than_avoid() {
+        let idle = Idle::new(3);
+        idle.park(0, false);
+        idle.park(1, false);
+        assert_eq!(
+            idle.worker_to_notify(1),
+            Some(0),
+            "1 parked last but is avoided"
+        );
+        idle.unpark(0);
+        idle.stop_searching();
+        // Only the avoided worker sleeps: it is woken all the same.
+        assert_eq!(idle.worker_to_notify(1), Some(1));
+    }
+
     #[test]
     fn at_most_half_search() {
         let idle = Idle::new(4);
@@ -150,15 +171,19 @@ mod tests {
     #[test]
     fn notify_wakes_one_parked_worker_only_when_nobody_searches() {
         let idle = Idle::new(2);
-        assert_eq!(idle.worker_to_notify(), None, "everyone is awake");
+        assert_eq!(idle.worker_to_notify(NONE), None, "everyone is awake");
         assert!(!idle.park(1, false));
-        assert_eq!(idle.worker_to_notify(), Some(1));
+        assert_eq!(idle.worker_to_notify(NONE), Some(1));
         assert_eq!(
             idle.num_searching(),
             1,
             "the woken worker counts as searching"
         );
-        assert_eq!(idle.worker_to_notify(), None, "a searcher exists: no herd");
+        assert_eq!(
+            idle.worker_to_notify(NONE),
+            None,
+            "a searcher exists: no herd"
+        );
         assert!(idle.unpark(1), "woken by a notification");
         assert!(idle.park(1, true), "last searcher parks: must re-check");
         assert!(!idle.unpark(1), "spurious wake-up: not searching");

@@ -171,7 +171,7 @@ fn pop_races_steal_for_last_task() {
 
 /// `Shared::notify_parked` with a single worker.
 fn notify_parked(idle: &Idle, unparker: &Unparker) {
-    if let Some(worker) = idle.worker_to_notify() {
+    if let Some(worker) = idle.worker_to_notify(usize::MAX) {
         assert_eq!(worker, 0, "only worker 0 exists");
         unparker.unpark();
     }

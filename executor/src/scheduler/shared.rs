@@ -9,6 +9,7 @@ use crate::blocking::BlockingPool;
 use crate::loom::{Arc, AtomicBool, AtomicPtr, AtomicU64};
 use crate::task::raw::Header;
 use crate::task::{JoinHandle, Notified, RawTask, Schedule};
+use crate::time::driver::Driver;
 use std::future::Future;
 use std::sync::atomic::Ordering::{Acquire, Relaxed, SeqCst};
 
@@ -19,6 +20,8 @@ pub(crate) struct Shared {
     pub(crate) idle: Idle,
     pub(crate) owned: OwnedTasks,
     pub(crate) blocking: BlockingPool,
+    /// The runtime's timers (shared with every registered timer, which may outlive `Shared`).
+    pub(crate) timers: Arc<Driver>,
     shutdown: AtomicBool,
     remote_spawns: AtomicU64,
     /// Workers that have left their loop, to bound `shutdown_timeout`'s wait.
@@ -62,7 +65,9 @@ impl Remote {
 impl Shared {
     pub(crate) fn new(remotes: Box<[Remote]>, blocking: BlockingPool) -> Shared {
         let n = remotes.len();
+        let unparkers = remotes.iter().map(|r| r.unparker.clone()).collect();
         Shared {
+            timers: Arc::new(Driver::new(unparkers)),
             idle: Idle::new(n),
             owned: OwnedTasks::new(4 * n),
             remotes,
@@ -121,9 +126,10 @@ impl Shared {
         self.notify_parked();
     }
 
-    /// Wakes a parked worker if work is waiting and nobody is searching for it.
+    /// Wakes a parked worker if work is waiting and nobody is searching for it — preferably
+    /// not the one sleeping until the next timer, which would have to hand that duty off.
     pub(crate) fn notify_parked(&self) {
-        if let Some(index) = self.idle.worker_to_notify() {
+        if let Some(index) = self.idle.worker_to_notify(self.timers.owner_hint()) {
             self.remotes[index].unparker.unpark();
         }
     }
@@ -183,6 +189,8 @@ impl Shared {
         for task in tasks {
             task.shutdown();
         }
+        // After the tasks (whose sleeps cancel their own entries): evict what is left.
+        self.timers.shutdown();
     }
 
     pub(crate) fn spawned(&self) -> u64 {

@@ -22,6 +22,12 @@
 //! parks as the last searcher and so watches. This is Go's sysmon check, done by an idle worker
 //! instead of a dedicated thread.
 //!
+//! Timers (see `time/driver.rs`): a parking worker asks the timer driver whether it is to keep
+//! time — the first to park owns the timers and parks until the next deadline — and every
+//! worker fires due timers when it leaves its park and, while busy, every
+//! [`GLOBAL_QUEUE_INTERVAL`] ticks (one atomic load when nothing is due). Timers woken from a
+//! worker land in that worker's queue like any other wake-up.
+//!
 //! Shutdown: the runtime sets the shutdown flag and unparks everyone; each worker finishes its
 //! current poll, leaves the loop, and drops the references in its ring and slot. The runtime then
 //! cancels every remaining task through the owned-task list (`Shared::shutdown_tasks`).
@@ -179,6 +185,8 @@ impl Worker {
 
     fn next_local_task(&self) -> Option<Notified> {
         if self.tick.get() % GLOBAL_QUEUE_INTERVAL == 0 {
+            // A busy worker keeps time too, in case no worker is parked to do it.
+            self.shared.timers.fire_if_due();
             if let Some(task) = self.shared.inject.pop() {
                 return Some(task);
             }
@@ -300,7 +308,7 @@ impl Worker {
     fn park(&self) -> Option<Notified> {
         let was_searching = self.searching.replace(false);
         let was_last_searcher = self.shared.idle.park(self.index, was_searching);
-        let mut deadline = None;
+        let mut watch_deadline = None;
         if was_last_searcher {
             // Rule 4: work may have arrived after we stopped looking and before we were counted
             // as parked; whoever pushed it may have seen us searching and woken nobody.
@@ -312,21 +320,34 @@ impl Worker {
                 for (slot, remote) in watched.iter_mut().zip(self.shared.remotes.iter()) {
                     *slot = remote.polls.load(Relaxed);
                 }
-                deadline = Some(Instant::now() + self.watch_interval.get());
+                watch_deadline = Some(Instant::now() + self.watch_interval.get());
             }
         }
+        let timers = &self.shared.timers;
+        // After `idle.park`: a worker counted as parked is one the driver may hand timers to.
+        let timer_deadline = timers.before_park(self.index);
+        let deadline = match (watch_deadline, timer_deadline) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
         if !self.shared.is_shutdown() {
             Remote::bump(&self.remote().parks);
             self.parker.park(deadline);
         }
         let notified = self.shared.idle.unpark(self.index);
-        // A watcher that wakes on its timer searches, so that whatever it finds — a stranded
-        // task or other work — it hands the watch on by rule 3 when it stops searching.
+        // Fires what is due; the tasks it wakes land in this worker's queue.
+        timers.after_park(self.index);
+        // A worker that wakes on its own timer searches, so that whatever it finds — a
+        // stranded task, a task its timers woke, other work — it hands the watch on by rule 3
+        // when it stops searching.
         let timed_out = !notified && deadline.is_some();
         self.searching
             .set(notified || (timed_out && self.shared.idle.try_start_searching()));
-        if !timed_out {
-            self.watch_interval.set(WATCH_MIN);
+        let watch_expired = !notified && watch_deadline.is_some_and(|at| Instant::now() >= at);
+        if !watch_expired {
+            if watch_deadline.is_none() || notified {
+                self.watch_interval.set(WATCH_MIN);
+            }
             return None;
         }
         let stranded = self.take_stranded();

@@ -49,6 +49,16 @@ mod spin {
     }
 
     impl<T> Lock<T> {
+        /// `const` so that sync primitives can have `const fn new` (loom's atomics are not).
+        #[cfg(not(loom))]
+        pub(crate) const fn new(value: T) -> Self {
+            Lock {
+                locked: AtomicBool::new(false),
+                value: UnsafeCell::new(value),
+            }
+        }
+
+        #[cfg(loom)]
         pub(crate) fn new(value: T) -> Self {
             Lock {
                 locked: AtomicBool::new(false),

@@ -30,7 +30,7 @@ pub(crate) struct Waiters<E> {
 }
 
 impl<E> Waiters<E> {
-    pub(crate) fn new() -> Self {
+    pub(crate) const fn new() -> Self {
         Waiters {
             nodes: Slab::new(),
             head: None,

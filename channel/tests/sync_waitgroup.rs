@@ -102,7 +102,10 @@ fn waiters_present_at_zero_are_released_even_if_add_follows() {
     wg.done(); // zero: both are released
     wg.add(1); // a new round starts at once
     let mut late = wg.wait();
-    assert!(poll_once(&mut late).is_pending(), "the new round is not done");
+    assert!(
+        poll_once(&mut late).is_pending(),
+        "the new round is not done"
+    );
     assert!(poll_once(&mut early_a).is_ready());
     assert!(poll_once(&mut early_b).is_ready());
     wg.done();

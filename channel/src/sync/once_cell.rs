@@ -158,8 +158,7 @@ impl<T> OnceCell<T> {
         // Writing is a move (no user code), so it may happen under the lock; `EMPTY` under the
         // lock means nobody holds the init right and no reader looks at the value.
         // SAFETY: see above — we are the only party that may touch the value right now.
-        self.value
-            .with_mut(|slot| unsafe { (*slot).write(value) });
+        self.value.with_mut(|slot| unsafe { (*slot).write(value) });
         self.state.store(READY, Ordering::Release);
         // `EMPTY` means no waiter is queued: nobody to wake.
         drop(waiters);
@@ -252,7 +251,10 @@ impl<T> OnceCell<T> {
         self.state.store(EMPTY, Ordering::Relaxed);
         // SAFETY: `READY`, so the value is initialised; `&mut self` means no reference to it
         // is alive, and the state is now `EMPTY`, so it is not read or dropped again.
-        Some(self.value.with_mut(|slot| unsafe { (*slot).assume_init_read() }))
+        Some(
+            self.value
+                .with_mut(|slot| unsafe { (*slot).assume_init_read() }),
+        )
     }
 
     /// # Safety

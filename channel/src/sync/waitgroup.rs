@@ -325,12 +325,7 @@ impl WaitGroupWait<'_> {
                 drop(waker);
                 return Poll::Ready(());
             }
-            match state.compare_exchange_weak(
-                s,
-                s | WAITING,
-                Ordering::AcqRel,
-                Ordering::Acquire,
-            ) {
+            match state.compare_exchange_weak(s, s | WAITING, Ordering::AcqRel, Ordering::Acquire) {
                 Ok(_) => break,
                 Err(actual) => s = actual,
             }

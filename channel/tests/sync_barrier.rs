@@ -1,5 +1,8 @@
 //! `Barrier`: one leader per generation, reuse across generations, cancel safety.
 
+// Plain-thread tests; the loom models are in `src/sync/loom_notify.rs`.
+#![cfg(not(loom))]
+
 use futures::executor::{block_on, LocalPool};
 use futures::task::LocalSpawnExt;
 use gort_channel::sync::Barrier;

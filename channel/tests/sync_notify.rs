@@ -1,5 +1,8 @@
 //! `Notify`: one permit, FIFO `notify_one`, `notify_all` by generation, cancel safety.
 
+// Plain-thread tests; the loom models are in `src/sync/loom_notify.rs`.
+#![cfg(not(loom))]
+
 use futures::executor::block_on;
 use gort_channel::sync::Notify;
 use std::future::Future;
@@ -221,4 +224,15 @@ fn notify_all_rounds_reach_every_thread() {
     for t in threads {
         t.join().unwrap();
     }
+}
+
+#[test]
+fn futures_are_send_and_unpin() {
+    fn assert_send_unpin<T: Send + Unpin>(_: &T) {}
+    let notify = Notify::new();
+    assert_send_unpin(&notify.notified());
+    let wg = gort_channel::sync::WaitGroup::new();
+    assert_send_unpin(&wg.wait());
+    let barrier = gort_channel::sync::Barrier::new(2);
+    assert_send_unpin(&barrier.wait());
 }

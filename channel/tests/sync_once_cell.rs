@@ -1,6 +1,9 @@
 //! `OnceCell`: the initialiser runs once under contention; a panicking, failing or cancelled
 //! initialiser hands its turn to the next caller.
 
+// Plain-thread tests; the loom models are in `src/sync/loom_notify.rs`.
+#![cfg(not(loom))]
+
 use futures::executor::block_on;
 use gort_channel::sync::{Notify, OnceCell};
 use std::future::Future;
@@ -156,7 +159,7 @@ fn a_panicking_initialiser_hands_its_turn_to_a_waiter() {
 #[test]
 fn a_cancelled_initialiser_hands_its_turn_to_a_waiter() {
     let cell = OnceCell::new();
-    let mut cancelled = Box::pin(cell.get_or_init(|| std::future::pending::<u32>()));
+    let mut cancelled = Box::pin(cell.get_or_init(std::future::pending::<u32>));
     let mut waiter = pin!(cell.get_or_init(|| async { 3 }));
     assert!(poll_once(cancelled.as_mut()).is_pending());
     assert!(poll_once(waiter.as_mut()).is_pending());
@@ -167,7 +170,7 @@ fn a_cancelled_initialiser_hands_its_turn_to_a_waiter() {
 #[test]
 fn a_cancelled_initialiser_with_nobody_waiting_leaves_the_cell_empty() {
     let cell = OnceCell::new();
-    let mut cancelled = Box::pin(cell.get_or_init(|| std::future::pending::<u32>()));
+    let mut cancelled = Box::pin(cell.get_or_init(std::future::pending::<u32>));
     assert!(poll_once(cancelled.as_mut()).is_pending());
     drop(cancelled);
     assert_eq!(cell.get(), None);
@@ -178,7 +181,7 @@ fn a_cancelled_initialiser_with_nobody_waiting_leaves_the_cell_empty() {
 #[test]
 fn a_cancelled_waiter_passes_the_turn_on() {
     let cell = OnceCell::new();
-    let mut running = Box::pin(cell.get_or_init(|| std::future::pending::<u32>()));
+    let mut running = Box::pin(cell.get_or_init(std::future::pending::<u32>));
     let mut handed = Box::pin(cell.get_or_init(|| async { panic!("cancelled before it ran") }));
     let mut last = pin!(cell.get_or_init(|| async { 9 }));
     assert!(poll_once(running.as_mut()).is_pending());

@@ -1,5 +1,8 @@
 //! `WaitGroup`: Go's `sync.WaitGroup` semantics, on threads and on tasks.
 
+// Plain-thread tests; the loom models are in `src/sync/loom_notify.rs`.
+#![cfg(not(loom))]
+
 use futures::executor::{block_on, LocalPool};
 use futures::task::LocalSpawnExt;
 use gort_channel::sync::WaitGroup;

@@ -135,7 +135,20 @@ impl fmt::Debug for Barrier {
     }
 }
 
-/// The future of [`Barrier::wait`].
+/// The future of [`Barrier::wait`]. `Unpin` and `Send`; see there for cancel safety.
+///
+/// ```
+/// use gort_channel::sync::Barrier;
+/// use std::future::Future;
+/// use std::task::{Context, Waker};
+///
+/// let barrier = Barrier::new(2);
+/// let (mut first, mut second) = (barrier.wait(), barrier.wait());
+/// let mut cx = Context::from_waker(Waker::noop());
+/// assert!(std::pin::Pin::new(&mut first).poll(&mut cx).is_pending()); // 1 of 2
+/// assert!(std::pin::Pin::new(&mut second).poll(&mut cx).is_ready()); // 2 of 2: leads
+/// assert!(std::pin::Pin::new(&mut first).poll(&mut cx).is_ready());
+/// ```
 #[must_use = "futures do nothing unless awaited"]
 pub struct BarrierWait<'a> {
     barrier: &'a Barrier,

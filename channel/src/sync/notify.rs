@@ -201,7 +201,20 @@ impl fmt::Debug for Notify {
     }
 }
 
-/// The future of [`Notify::notified`].
+/// The future of [`Notify::notified`]. `Unpin` and `Send`; see there for cancel safety.
+///
+/// ```
+/// use gort_channel::sync::Notify;
+/// use std::future::Future;
+/// use std::task::{Context, Waker};
+///
+/// let notify = Notify::new();
+/// let mut notified = notify.notified();
+/// let mut cx = Context::from_waker(Waker::noop());
+/// assert!(std::pin::Pin::new(&mut notified).poll(&mut cx).is_pending()); // queued
+/// notify.notify_one();
+/// assert!(std::pin::Pin::new(&mut notified).poll(&mut cx).is_ready());
+/// ```
 #[must_use = "futures do nothing unless awaited"]
 pub struct Notified<'a> {
     notify: &'a Notify,

@@ -65,8 +65,7 @@ pub struct OnceCell<T> {
 // The value itself is written by exactly one party (the init-right holder) before `READY` is
 // published with `Release`, and read only after `READY` is observed with `Acquire`.
 unsafe impl<T: Send + Sync> Sync for OnceCell<T> {}
-// SAFETY: owning the cell owns the `T`; the lock and atomic are `Send`.
-unsafe impl<T: Send> Send for OnceCell<T> {}
+// `Send` is derived: owning the cell owns the `T` (so `T: Send`), as `OnceLock`.
 
 /// What a waiter is told.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -263,7 +263,21 @@ impl fmt::Debug for WaitGroup {
     }
 }
 
-/// The future of [`WaitGroup::wait`].
+/// The future of [`WaitGroup::wait`]. `Unpin` and `Send`; dropping it withdraws the waiter.
+///
+/// ```
+/// use gort_channel::sync::WaitGroup;
+/// use std::future::Future;
+/// use std::task::{Context, Waker};
+///
+/// let wg = WaitGroup::new();
+/// wg.add(1);
+/// let mut wait = wg.wait();
+/// let mut cx = Context::from_waker(Waker::noop());
+/// assert!(std::pin::Pin::new(&mut wait).poll(&mut cx).is_pending());
+/// wg.done();
+/// assert!(std::pin::Pin::new(&mut wait).poll(&mut cx).is_ready());
+/// ```
 #[must_use = "futures do nothing unless awaited"]
 pub struct WaitGroupWait<'a> {
     inner: &'a Inner,

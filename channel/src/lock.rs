@@ -49,7 +49,7 @@ mod spin {
     }
 
     impl<T> Lock<T> {
-        /// `const` so that sync primitives can have `const fn new` (loom's atomics are not).
+        /// `const` outside loom, so that the sync primitives built on it can be `static`.
         #[cfg(not(loom))]
         pub(crate) const fn new(value: T) -> Self {
             Lock {

@@ -26,4 +26,16 @@ pub use semaphore::{
 // --- end semaphore, mutex, rwlock ---
 
 // --- waitgroup, notify, once_cell, barrier ---
+mod barrier;
+#[cfg(all(test, loom))]
+mod loom_notify;
+mod notify;
+mod once_cell;
+mod waitgroup;
+mod wake;
+
+pub use barrier::{Barrier, BarrierWait, BarrierWaitResult};
+pub use notify::{Notified, Notify};
+pub use once_cell::OnceCell;
+pub use waitgroup::{WaitGroup, WaitGroupWait};
 // --- end waitgroup, notify, once_cell, barrier ---

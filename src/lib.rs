@@ -1,7 +1,7 @@
 //! # gort — Go's concurrency model in async Rust
 //!
 //! Goroutines are tasks on a work-stealing executor ([`spawn`], [`go`]); channels, `select!`,
-//! timers, Go's `sync` package and `context` follow. This crate re-exports the pieces from
+//! timers ([`time`]), Go's [`sync`] package, [`context`] and [`errgroup`] follow. This crate re-exports the pieces from
 //! `gort-executor`, `gort-channel` and `gort-macros`.
 //!
 //! ```
@@ -15,10 +15,9 @@
 pub use gort_executor::{block_on, go, spawn, spawn_blocking, yield_now, JoinError, JoinHandle};
 pub use gort_executor::{runtime, task, Runtime};
 
-/// Go's `time`: `sleep`, `timeout`, `after`, `tick`, `Timer`, `Ticker` (see [`gort_executor::time`]).
-pub use gort_executor::time;
+pub use gort_executor::{context, errgroup, time};
 
-pub use gort_channel::{chan, coop};
+pub use gort_channel::{chan, coop, sync};
 
 pub use gort_macros::{main, select, test};
 

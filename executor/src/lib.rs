@@ -45,6 +45,10 @@ pub use runtime::Runtime;
 pub use task::{JoinError, JoinHandle};
 
 #[cfg(not(loom))]
+pub mod context;
+#[cfg(not(loom))]
+pub mod errgroup;
+#[cfg(not(loom))]
 mod spawn;
 pub mod time;
 #[cfg(not(loom))]

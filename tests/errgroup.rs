@@ -8,32 +8,25 @@ use std::sync::Arc;
 #[test]
 fn wait_returns_after_every_task_with_the_first_error() {
     gort::block_on(async {
-        let group = Group::new();
+        let (group, ctx) = Group::with_context(&Context::background());
         let finished = Arc::new(AtomicUsize::new(0));
-        let (first_tx, first_rx) = gort::chan::bounded::<()>(0);
-        // Task 0 fails first; the others fail only after it has (so "first" is well defined).
-        {
-            let finished = finished.clone();
-            group.spawn(async move {
-                finished.fetch_add(1, SeqCst);
-                drop(first_tx);
-                Err("first")
-            });
-        }
+        // The others fail only once the group's context is cancelled, which happens after the
+        // first failure was recorded: so "first" is well defined.
         for _ in 0..50 {
-            let (finished, first_rx) = (finished.clone(), first_rx.clone());
+            let (finished, ctx) = (finished.clone(), ctx.clone());
             group.spawn(async move {
-                assert_eq!(first_rx.recv().await, None);
+                ctx.done().await;
                 finished.fetch_add(1, SeqCst);
                 Err("later")
             });
         }
+        let f = finished.clone();
+        group.spawn(async move {
+            f.fetch_add(1, SeqCst);
+            Err("first")
+        });
         assert_eq!(group.wait().await, Err("first"));
-        assert_eq!(
-            finished.load(SeqCst),
-            51,
-            "wait returns only after every task finished"
-        );
+        assert_eq!(finished.load(SeqCst), 51, "wait returns only after every task finished");
     });
 }
 

@@ -1,4 +1,5 @@
-//! A guided tour of gort: goroutines as tasks, channels and select.
+//! A guided tour of gort: goroutines as tasks, channels, select, timers, sync, context and
+//! errgroup.
 //!
 //! Run it with `cargo run --release --example tour`. Each section prints what it shows and its
 //! result; every result is checked, so the tour doubles as a smoke test.
@@ -187,6 +188,104 @@ async fn main() {
     };
     println!("{winner} won; a nil channel never does");
     assert_eq!(winner, "the future");
+
+    section("timers: sleep, timeout and after (Go: time.Sleep, time.After)");
+    let started = Instant::now();
+    gort::time::sleep(Duration::from_millis(20)).await;
+    let slept = started.elapsed();
+    assert!(
+        slept >= Duration::from_millis(20),
+        "a sleep never ends early"
+    );
+    let too_slow = gort::time::timeout(Duration::from_millis(10), async {
+        gort::time::sleep(Duration::from_secs(3600)).await;
+    })
+    .await;
+    let (_never, quiet) = gort::chan::bounded::<u32>(0);
+    let after = gort::time::after(Duration::from_millis(10));
+    let waited = gort::select! {
+        v = recv(quiet) => panic!("nobody sends, got {v:?}"),
+        _ = recv(after) => "time.After fired first",
+    };
+    let too_slow = too_slow.map_err(|elapsed| elapsed.to_string());
+    println!("slept 20 ms; a 1-hour job under a 10 ms timeout: {too_slow:?}; select: {waited}");
+    assert!(too_slow.is_err());
+
+    section("a ticker: one tick every 5 ms, stopped after 3 (Go: time.NewTicker)");
+    let started = Instant::now();
+    let ticker = gort::time::Ticker::new(Duration::from_millis(5));
+    let mut ticks = 0;
+    while ticks < 3 {
+        ticker
+            .channel()
+            .recv()
+            .await
+            .expect("a ticker's channel stays open");
+        ticks += 1;
+    }
+    ticker.stop();
+    let on_time = started.elapsed() >= Duration::from_millis(15);
+    println!("{ticks} ticks, no sooner than 3 periods: {on_time}");
+    assert!(on_time);
+
+    section("sync: a WaitGroup and a Mutex (Go: sync.WaitGroup, sync.Mutex)");
+    let wg = gort::sync::WaitGroup::new();
+    let counter = Arc::new(gort::sync::Mutex::new(0u64));
+    for _ in 0..50 {
+        wg.add(1);
+        let (wg, counter) = (wg.clone(), counter.clone());
+        gort::go(async move {
+            for _ in 0..100 {
+                *counter.lock().await += 1;
+            }
+            wg.done();
+        });
+    }
+    wg.wait().await;
+    let total = *counter.lock().await;
+    println!("50 tasks x 100 locked increments = {total}");
+    assert_eq!(total, 5_000);
+
+    section("context: cancel a tree of workers (Go: context.WithCancel)");
+    let (ctx, cancel) = gort::context::Context::background().with_cancel();
+    let (ready_tx, ready) = gort::chan::bounded::<()>(0);
+    let workers: Vec<_> = (0..4)
+        .map(|_| {
+            let (ctx, ready_tx) = (ctx.clone(), ready_tx.clone());
+            gort::spawn(async move {
+                let (child, _child_cancel) = ctx.with_cancel(); // a subtree of its own
+                ready_tx.send(()).await.unwrap();
+                child.done().await;
+                child.err()
+            })
+        })
+        .collect();
+    for _ in 0..4 {
+        ready.recv().await.unwrap();
+    }
+    cancel.cancel();
+    let mut reasons = Vec::new();
+    for w in workers {
+        reasons.push(w.await.unwrap().expect("cancelled").to_string());
+    }
+    println!("4 workers stopped: {reasons:?}");
+    assert!(reasons.iter().all(|r| r == "context canceled"));
+
+    section("errgroup: the first error wins and cancels the rest (Go: errgroup.WithContext)");
+    let (group, ctx) = gort::errgroup::Group::with_context(&gort::context::Context::background());
+    for id in 0..8u32 {
+        let ctx = ctx.clone();
+        group.spawn(async move {
+            if id == 5 {
+                return Err(format!("fetch {id} failed"));
+            }
+            ctx.done().await; // the others run until a sibling fails
+            Ok(())
+        });
+    }
+    let result = group.wait().await;
+    println!("group result: {result:?}");
+    assert_eq!(result, Err("fetch 5 failed".to_string()));
 
     section("a daisy chain of 100,000 tasks (Rob Pike's)");
     let started = Instant::now();

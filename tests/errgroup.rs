@@ -26,7 +26,11 @@ fn wait_returns_after_every_task_with_the_first_error() {
             Err("first")
         });
         assert_eq!(group.wait().await, Err("first"));
-        assert_eq!(finished.load(SeqCst), 51, "wait returns only after every task finished");
+        assert_eq!(
+            finished.load(SeqCst),
+            51,
+            "wait returns only after every task finished"
+        );
     });
 }
 

@@ -145,3 +145,47 @@ fn tasks_can_spawn_into_their_own_group() {
         assert_eq!(count.load(SeqCst), 10);
     });
 }
+
+#[test]
+fn a_panic_is_not_hidden_behind_an_earlier_error() {
+    let group = Group::<&str>::new();
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        gort::block_on(async {
+            let (tx, rx) = gort::chan::bounded::<()>(0);
+            group.spawn(async move {
+                drop(tx);
+                Err("an ordinary error")
+            });
+            group.spawn(async move {
+                assert_eq!(rx.recv().await, None); // after the error
+                panic!("a bug");
+            });
+            group.wait().await
+        })
+    }));
+    let payload = result.expect_err("the panic comes out of wait");
+    assert_eq!(payload.downcast_ref::<&str>(), Some(&"a bug"));
+}
+
+#[test]
+fn wait_returns_when_the_runtime_drops_an_unfinished_task() {
+    let group = Group::<()>::new();
+    let rt = gort::runtime::Builder::new()
+        .worker_threads(1)
+        .build()
+        .unwrap();
+    let (_never_tx, never) = gort::chan::bounded::<()>(0);
+    rt.block_on(async {
+        group.spawn(async move {
+            let _ = never.recv().await; // never finishes on its own
+            Ok(())
+        });
+    });
+    drop(rt); // drops the pending task
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        gort::block_on(group.wait())
+    }));
+    let payload = result.expect_err("an unfinished task is reported, not passed off as success");
+    let message = payload.downcast_ref::<&str>().copied().unwrap_or_default();
+    assert!(message.contains("dropped before it finished"), "{message}");
+}

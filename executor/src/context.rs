@@ -22,8 +22,9 @@
 //!   is cancelled or when its last handle is dropped, whichever comes first, so a million
 //!   short-lived children of a long-lived parent leave nothing behind — even those whose
 //!   `CancelFn` was never called.
-//! * **Lock order.** No code holds two nodes' locks at once: a node's own lock guards its error
-//!   and its children, and unlinking from the parent happens after it is released.
+//! * **Lock order.** No code holds two shared nodes' locks at once: a node's own lock guards its
+//!   error and its children, and unlinking from the parent happens after it is released. (A
+//!   child being created is locked under its parent's lock, but nobody else can reach it yet.)
 //!
 //! Dropping a [`CancelFn`] does not cancel (Go's `CancelFunc` is a plain function): call
 //! [`cancel`](CancelFn::cancel) when the work the context guards is over, as Go's

@@ -9,8 +9,13 @@
 //!
 //! Decisions where Go's API does not carry over as is:
 //!
-//! * **Panics.** A task that panics is caught, counts as the group's first failure (it cancels
-//!   the context), and `wait` resumes the panic on the waiting task, so it is never lost.
+//! * **Panics.** A task that panics is caught, cancels the context, and `wait` resumes the panic
+//!   on the waiting task; a panic takes precedence over an error, so it is never lost. A task
+//!   dropped before it finished (its runtime shut down) is reported the same way.
+//! * **One result.** `wait` hands the first error out once; a second `wait` (or one on a clone)
+//!   returns `Ok(())` unless new tasks fail. Go's `Wait` returns the same error every time.
+//! * **The limit** may only change while no task of the group runs (Go allows it while no task
+//!   holds a slot).
 //! * **Limits.** [`set_limit`](Group::set_limit) bounds how many tasks *run* at once. Go's
 //!   `g.Go` blocks its caller until a slot is free; [`spawn`](Group::spawn) cannot block an
 //!   async caller, so the task is spawned at once and waits for its slot (a FIFO semaphore
@@ -239,27 +244,30 @@ impl<E: Send + 'static> Group<E> {
     where
         F: Future<Output = Result<(), E>> + Send + 'static,
     {
-        let shared = self.shared.clone();
-        shared.active.fetch_add(1, Ordering::SeqCst);
-        shared.running.add(1);
+        self.shared.active.fetch_add(1, Ordering::SeqCst);
+        self.shared.running.add(1);
+        // Made here, not in the task: a task dropped before its first poll (spawned onto a
+        // runtime that is shutting down) must still leave the count.
+        let mut member = Member {
+            shared: self.shared.clone(),
+            finished: false,
+        };
         crate::go(async move {
             let permit = match slot {
                 None => None,
                 Some(Slot::Held(permit)) => Some(permit),
                 Some(Slot::Queued(semaphore)) => Some(acquire(semaphore).await),
             };
-            let outcome = catch_unwind(task).await;
-            let failure = match outcome {
+            let failure = match catch_unwind(task).await {
                 Ok(Ok(())) => None,
                 Ok(Err(error)) => Some(Failure::Error(error)),
                 Err(payload) => Some(Failure::Panic(payload)),
             };
             if let Some(failure) = failure {
-                shared.fail(failure);
+                member.shared.fail(failure);
             }
-            drop(permit);
-            shared.active.fetch_sub(1, Ordering::SeqCst);
-            shared.running.done();
+            drop(permit); // the next task may start before this one is counted out
+            member.finished = true;
         });
     }
 
@@ -299,14 +307,45 @@ impl<E> Shared<E> {
     fn fail(&self, failure: Failure<E>) {
         {
             let mut first = lock(&self.first);
-            if first.is_none() {
-                *first = Some(failure);
-            }
-            // A later failure is dropped after the lock is released (its `Drop` is user code).
+            // The first failure wins, except that a panic displaces an error: a panic is a bug
+            // and must not be lost behind an ordinary error. The loser is dropped after the
+            // lock is released (its `Drop` is user code).
+            let displaces = match (&*first, &failure) {
+                (None, _) => true,
+                (Some(Failure::Error(_)), Failure::Panic(_)) => true,
+                _ => false,
+            };
+            let _loser = if displaces {
+                first.replace(failure)
+            } else {
+                Some(failure)
+            };
+            drop(first);
         }
         if let Some(cancel) = &self.cancel {
             cancel.cancel();
         }
+    }
+}
+
+/// One task's place in the group's count, from `spawn` until the task ends. Leaving is done on
+/// drop, so a task that never ends — its runtime shut down and dropped it — still lets
+/// [`Group::wait`] return, and is reported as a panic rather than passing for a success.
+struct Member<E> {
+    shared: Arc<Shared<E>>,
+    finished: bool,
+}
+
+impl<E> Drop for Member<E> {
+    fn drop(&mut self) {
+        if !self.finished {
+            self.shared.fail(Failure::Panic(Box::new(
+                "errgroup: a task of the group was dropped before it finished \
+                 (its runtime was shut down); its result is unknown",
+            )));
+        }
+        self.shared.active.fetch_sub(1, Ordering::SeqCst);
+        self.shared.running.done();
     }
 }
 

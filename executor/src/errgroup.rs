@@ -248,7 +248,7 @@ impl<E: Send + 'static> Group<E> {
         self.shared.running.add(1);
         // Made here, not in the task: a task dropped before its first poll (spawned onto a
         // runtime that is shutting down) must still leave the count.
-        let mut member = Member {
+        let member = Member {
             shared: self.shared.clone(),
             finished: false,
         };
@@ -267,7 +267,7 @@ impl<E: Send + 'static> Group<E> {
                 member.shared.fail(failure);
             }
             drop(permit); // the next task may start before this one is counted out
-            member.finished = true;
+            member.finish();
         });
     }
 
@@ -310,11 +310,10 @@ impl<E> Shared<E> {
             // The first failure wins, except that a panic displaces an error: a panic is a bug
             // and must not be lost behind an ordinary error. The loser is dropped after the
             // lock is released (its `Drop` is user code).
-            let displaces = match (&*first, &failure) {
-                (None, _) => true,
-                (Some(Failure::Error(_)), Failure::Panic(_)) => true,
-                _ => false,
-            };
+            let displaces = matches!(
+                (&*first, &failure),
+                (None, _) | (Some(Failure::Error(_)), Failure::Panic(_))
+            );
             let _loser = if displaces {
                 first.replace(failure)
             } else {
@@ -334,6 +333,13 @@ impl<E> Shared<E> {
 struct Member<E> {
     shared: Arc<Shared<E>>,
     finished: bool,
+}
+
+impl<E> Member<E> {
+    /// The task ran to its end (its failure, if any, is recorded): leave the count.
+    fn finish(mut self) {
+        self.finished = true;
+    }
 }
 
 impl<E> Drop for Member<E> {

@@ -524,8 +524,9 @@ mod tests {
 
     #[test]
     fn short_lived_children_leave_nothing_behind() {
+        // The figure: a million short-lived children of one long-lived parent.
         let (parent, _cancel) = Context::background().with_cancel();
-        for i in 0..100_000 {
+        for i in 0..1_000_000 {
             let (child, cancel) = parent.with_cancel();
             if i % 2 == 0 {
                 cancel.cancel(); // unlinked by cancel

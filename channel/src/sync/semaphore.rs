@@ -26,8 +26,10 @@
 //!    removes its entry (O(1)); one dropped after its grant returns the granted permits, which
 //!    are handed on at once (cancel safety).
 //!
-//! No user code runs under the spin lock: wakers are cloned before it is taken, and woken and
-//! dropped after it is released, so a panicking waker cannot leave the state half-updated.
+//! Almost no user code runs under the spin lock: a waiter's waker is cloned under it (as the
+//! channels do; a panicking clone unwinds before anything changed, and the guard unlocks), but
+//! wakers are woken and dropped only after it is released, so a panicking waker cannot leave
+//! the state half-updated.
 
 use crate::lock::{Lock, LockGuard};
 use crate::waiters::Waiters;
@@ -493,58 +495,45 @@ impl RawAcquire {
             Phase::Idle => {
                 // A lock that is always free must still let the executor run others.
                 ready!(crate::coop::poll_proceed(cx));
-                // The waker is cloned outside the spin lock (a clone is user code), so the
-                // slow path looks twice: once without a waker, once with one.
-                let mut waker = None;
-                loop {
-                    let mut state = sem.lock();
-                    if state.try_take(self.needed) {
-                        drop(state);
-                        self.phase = Phase::Done;
-                        return Poll::Ready(());
-                    }
-                    if let Some(waker) = waker.take() {
-                        let key = state.waiters.push_back(Waiter {
-                            needed: self.needed,
-                            waker: Some(waker),
-                            granted: false,
-                        });
-                        self.phase = Phase::Queued(key);
-                        return Poll::Pending;
-                    }
+                let mut state = sem.lock();
+                if state.try_take(self.needed) {
                     drop(state);
-                    waker = Some(cx.waker().clone());
+                    self.phase = Phase::Done;
+                    return Poll::Ready(());
                 }
+                // The waker is cloned under the lock, as the channels do: a clone that panics
+                // unwinds before anything changed, and the guard releases the lock.
+                let key = state.waiters.push_back(Waiter {
+                    needed: self.needed,
+                    waker: Some(cx.waker().clone()),
+                    granted: false,
+                });
+                self.phase = Phase::Queued(key);
+                Poll::Pending
             }
             Phase::Queued(key) => {
-                let mut fresh: Option<Waker> = None;
-                loop {
-                    let mut state = sem.lock();
-                    let waiter = state.waiters.get_mut(key);
-                    if waiter.granted {
-                        let entry = state.waiters.remove(key);
-                        drop(state);
-                        drop(entry);
-                        self.phase = Phase::Done;
-                        return Poll::Ready(());
-                    }
-                    // A task may be polled with a new waker; the entry must wake the latest.
-                    let current = waiter
-                        .waker
-                        .as_ref()
-                        .is_some_and(|w| w.will_wake(cx.waker()));
-                    if current {
-                        return Poll::Pending;
-                    }
-                    if let Some(new) = fresh.take() {
-                        let old = waiter.waker.replace(new);
-                        drop(state);
-                        drop(old);
-                        return Poll::Pending;
-                    }
+                let mut state = sem.lock();
+                let waiter = state.waiters.get_mut(key);
+                if waiter.granted {
+                    let entry = state.waiters.remove(key);
                     drop(state);
-                    fresh = Some(cx.waker().clone());
+                    drop(entry);
+                    self.phase = Phase::Done;
+                    return Poll::Ready(());
                 }
+                // A task may be polled with a new waker; the entry must wake the latest. The
+                // old one is dropped after the lock is released (a drop may run user code).
+                let current = waiter
+                    .waker
+                    .as_ref()
+                    .is_some_and(|w| w.will_wake(cx.waker()));
+                if current {
+                    return Poll::Pending;
+                }
+                let old = waiter.waker.replace(cx.waker().clone());
+                drop(state);
+                drop(old);
+                Poll::Pending
             }
         }
     }

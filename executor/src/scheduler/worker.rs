@@ -17,7 +17,11 @@
 //! chained spawns 2.4x slower). Instead, the last searcher to park while other workers are
 //! still running becomes the *watcher*: it sleeps [`WATCH_MIN`] (doubling up to [`WATCH_MAX`]
 //! while nothing is stuck), then takes the slot task of any worker that has not started a single
-//! poll in that whole interval. There is always a watcher or a searcher while a worker runs: a
+//! poll in that whole interval. A watch, once started, lasts until its deadline or until the
+//! watcher is notified of work: other wake-ups (its timers) do not restart it — the deadline and
+//! the snapshot of poll counts are kept across parks, and expiry is checked whatever woke the
+//! watcher — or a timer more frequent than the interval would postpone the check forever.
+//! There is always a watcher or a searcher while a worker runs: a
 //! worker that leaves searching as the last searcher wakes another (rule 3 of `idle.rs`), which
 //! parks as the last searcher and so watches. This is Go's sysmon check, done by an idle worker
 //! instead of a dedicated thread.
@@ -26,7 +30,11 @@
 //! time — the first to park owns the timers and parks until the next deadline — and every
 //! worker fires due timers when it leaves its park and, while busy, every
 //! [`GLOBAL_QUEUE_INTERVAL`] ticks (one atomic load when nothing is due). Timers woken from a
-//! worker land in that worker's queue like any other wake-up.
+//! worker land in that worker's queue like any other wake-up. A worker may be the driver's
+//! hand-off target (it left its park as the owner, was woken to take the timers over, or
+//! registered a timer while nobody was responsible for them); it then calls
+//! `Driver::pass_on` before polling a task, so that a long poll cannot leave parked workers
+//! without a timer owner (`timer_duty`).
 //!
 //! Shutdown: the runtime sets the shutdown flag and unparks everyone; each worker finishes its
 //! current poll, leaves the loop, and drops the references in its ring and slot. The runtime then
@@ -38,6 +46,7 @@ use super::{Remote, Shared};
 use crate::loom::Arc;
 use crate::task::raw::Header;
 use crate::task::{Notified, RawTask};
+use crate::time::driver::Driver;
 use gort_channel::coop;
 use std::cell::{Cell, RefCell};
 use std::ptr::{self, NonNull};
@@ -75,6 +84,13 @@ pub(crate) struct Worker {
     /// Each worker's poll counter when this worker began watching.
     watched: RefCell<Vec<u64>>,
     watch_interval: Cell<Duration>,
+    /// When the current watch ends (`None`: not watching). Kept across parks: see the module
+    /// docs.
+    watch_deadline: Cell<Option<Instant>>,
+    /// Whether this worker may be the timer driver's hand-off target, and so must call
+    /// `Driver::pass_on` before polling a task. Set by `after_park` and by registrations on this
+    /// thread; cleared by `before_park` (which makes the target the owner) and `pass_on`.
+    timer_duty: Cell<bool>,
 }
 
 thread_local! {
@@ -89,6 +105,20 @@ pub(crate) fn with_current<R>(shared: &Arc<Shared>, f: impl FnOnce(Option<&Worke
     // borrowed, and it is reset before `run` returns.
     let worker = unsafe { worker.as_ref() }.filter(|w| Arc::ptr_eq(&w.shared, shared));
     f(worker)
+}
+
+/// A timer is being registered with `driver` while nobody is responsible for the timers: if
+/// this thread is one of that runtime's workers, it takes the duty (rule 2 of `time/driver.rs`)
+/// and its index is returned. Called under the driver's lock: it only sets a flag.
+pub(crate) fn take_timer_duty(driver: &Driver) -> Option<usize> {
+    let worker = CURRENT.with(|c| c.get());
+    // SAFETY: as in `with_current`: non-null only while `run` borrows the worker on this thread.
+    let worker = unsafe { worker.as_ref() }?;
+    if !ptr::eq(&*worker.shared.timers, driver) {
+        return None;
+    }
+    worker.timer_duty.set(true);
+    Some(worker.index)
 }
 
 /// Whether this thread is a worker of any gort runtime.
@@ -111,6 +141,8 @@ impl Worker {
             shard_hint: Cell::new(index),
             watched: RefCell::new(vec![0; shared.remotes.len()]),
             watch_interval: Cell::new(WATCH_MIN),
+            watch_deadline: Cell::new(None),
+            timer_duty: Cell::new(false),
             shared,
         }
     }
@@ -224,6 +256,10 @@ impl Worker {
             // We found work and were the last searcher: there may be more (rule 3).
             self.shared.notify_parked();
         }
+        if self.timer_duty.replace(false) {
+            // This poll may take long: a parked worker takes the timers over.
+            self.shared.timers.pass_on(self.index);
+        }
         Remote::bump(&self.remote().polls);
         coop::with_budget(coop::DEFAULT_BUDGET, || task.run());
     }
@@ -308,24 +344,28 @@ impl Worker {
     fn park(&self) -> Option<Notified> {
         let was_searching = self.searching.replace(false);
         let was_last_searcher = self.shared.idle.park(self.index, was_searching);
-        let mut watch_deadline = None;
         if was_last_searcher {
             // Rule 4: work may have arrived after we stopped looking and before we were counted
             // as parked; whoever pushed it may have seen us searching and woken nobody.
             if self.shared.has_queued_work() {
                 self.shared.notify_parked();
-            } else if self.shared.idle.any_unparked() {
-                // Others are running: watch their `next` slots (see the module docs).
+            } else if self.watch_deadline.get().is_none() && self.shared.idle.any_unparked() {
+                // Others are running: watch their `next` slots (see the module docs). A watch
+                // already under way is kept, snapshot and deadline alike.
                 let mut watched = self.watched.borrow_mut();
                 for (slot, remote) in watched.iter_mut().zip(self.shared.remotes.iter()) {
                     *slot = remote.polls.load(Relaxed);
                 }
-                watch_deadline = Some(Instant::now() + self.watch_interval.get());
+                self.watch_deadline
+                    .set(Some(Instant::now() + self.watch_interval.get()));
             }
         }
+        let watch_deadline = self.watch_deadline.get();
         let timers = &self.shared.timers;
         // After `idle.park`: a worker counted as parked is one the driver may hand timers to.
         let timer_deadline = timers.before_park(self.index);
+        // `before_park` made us the owner, or someone else is: no hand-off is ours to pass on.
+        self.timer_duty.set(false);
         let deadline = match (watch_deadline, timer_deadline) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
@@ -335,21 +375,33 @@ impl Worker {
             self.parker.park(deadline);
         }
         let notified = self.shared.idle.unpark(self.index);
-        // Fires what is due; the tasks it wakes land in this worker's queue.
-        timers.after_park(self.index);
-        // A worker that wakes on its own timer searches, so that whatever it finds — a
-        // stranded task, a task its timers woke, other work — it hands the watch on by rule 3
-        // when it stops searching.
-        let timed_out = !notified && deadline.is_some();
-        self.searching
-            .set(notified || (timed_out && self.shared.idle.try_start_searching()));
-        let watch_expired = !notified && watch_deadline.is_some_and(|at| Instant::now() >= at);
-        if !watch_expired {
-            if watch_deadline.is_none() || notified {
-                self.watch_interval.set(WATCH_MIN);
-            }
+        // Fires what is due; the tasks it wakes land in this worker's queue. Or-ed in: a
+        // ticker re-armed while firing may already have made us the target.
+        if timers.after_park(self.index) {
+            self.timer_duty.set(true);
+        }
+        if notified {
+            // Woken for work: we search, and whoever stops searching last passes the watch on
+            // (rule 3 of `idle.rs`), so ours ends here.
+            self.searching.set(true);
+            self.watch_deadline.set(None);
+            self.watch_interval.set(WATCH_MIN);
             return None;
         }
+        // A worker that wakes on its own deadline searches, so that whatever it finds — a
+        // stranded task, a task its timers woke, other work — it hands the watch on by rule 3
+        // when it stops searching.
+        let timed_out = deadline.is_some();
+        self.searching
+            .set(timed_out && self.shared.idle.try_start_searching());
+        let Some(watch_end) = watch_deadline else {
+            self.watch_interval.set(WATCH_MIN);
+            return None;
+        };
+        if Instant::now() < watch_end {
+            return None; // Woken early (a timer): the watch goes on.
+        }
+        self.watch_deadline.set(None);
         let stranded = self.take_stranded();
         let next = if stranded.is_some() {
             WATCH_MIN

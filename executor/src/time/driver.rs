@@ -10,22 +10,34 @@
 //! expiration; the others park without a deadline. On leaving its park every worker calls
 //! [`Driver::after_park`], which gives up ownership and fires whatever is due. Busy workers call
 //! [`Driver::fire_if_due`] every `GLOBAL_QUEUE_INTERVAL` ticks: one atomic load while nothing is
-//! due. The rules that keep this free of lost wake-ups, all decided under the wheel lock:
+//! due.
+//!
+//! **Invariant:** while timers are pending and some worker is parked, exactly one of these
+//! holds, decided under the wheel lock: there is an owner (parked until the next deadline), or
+//! there is a *hand-off target* (`Inner::handoff`) — a worker that will become the owner at its
+//! next [`Driver::before_park`], and that calls [`Driver::pass_on`] before it polls any task
+//! other than the one it is polling now. `handoff` is cleared only by `before_park` (the target
+//! became the owner) and `pass_on` (the target gives the duty to a parked worker). The rules:
 //!
 //! 1. A registration due before the owner's park deadline unparks the owner (which re-parks with
 //!    the new deadline). The owner's parker keeps a token, so an unpark that lands between the
-//!    decision and the actual sleep is not lost.
-//! 2. If there is no owner (it left its park) but other workers are parked, the registration,
-//!    or the worker leaving its park while timers remain pending, *hands off*: it wakes one
-//!    parked worker, which finds no work, parks again and becomes the owner. One hand-off is in
-//!    flight at a time.
+//!    decision and the actual sleep is not lost. The owner leaving its park (for this or any
+//!    reason) becomes its own hand-off target: if it only re-parks, nobody else is woken.
+//! 2. If there is neither an owner nor a target, a registration made on one of this runtime's
+//!    workers makes that worker the target (it is running, so it will park or pass on when its
+//!    current poll returns); any other registration *hands off*: it wakes one parked worker,
+//!    which becomes the target (and so the owner when it parks again, or passes on if it finds
+//!    work). One hand-off is in flight at a time.
 //! 3. Work notifications avoid waking the owner while another parked worker can take the work
 //!    ([`Driver::owner_hint`], used by `Shared::notify_parked`), so hand-offs are rare.
 //!
-//! So whenever a worker is parked, some worker is responsible for the next deadline. The one
-//! remaining case of late timers: every worker is stuck inside a long poll (no worker parks and
-//! none reaches its periodic check); timers then fire when the first of them gets back to its
-//! loop. The same is true of any cooperative scheduler (tokio's and Go's included).
+//! So whenever a worker is parked, some worker is responsible for the next deadline. Late timers
+//! remain possible in two cases, both bounded by one poll: every worker is stuck inside a long
+//! poll (no worker parks and none reaches its periodic check), or a poll registers a timer while
+//! the wheel was otherwise empty and then blocks (its worker is the target until that poll
+//! returns). Timers then fire when the stuck worker gets back to its loop. The first case is
+//! shared by any cooperative scheduler (tokio's and Go's included); the second is the price of
+//! not waking a second worker for every timer a running task registers.
 //!
 //! **Firing.** Expired entries are taken out of the wheel in batches of [`FIRE_BATCH`] under the
 //! lock and fired outside it: a `Sleep`'s waker is woken; a channel timer's
@@ -56,6 +68,15 @@ pub(crate) const TICK_NS: u64 = 1 << 16;
 const FIRE_BATCH: usize = 128;
 
 const NO_OWNER: usize = usize::MAX;
+
+#[cfg(not(loom))]
+use crate::scheduler::worker::take_timer_duty;
+
+/// loom models have no worker loop: every registration comes from outside one.
+#[cfg(loom)]
+fn take_timer_duty(_: &Driver) -> Option<usize> {
+    None
+}
 
 /// What a wheel entry does when it fires.
 pub(crate) enum Action {
@@ -103,7 +124,8 @@ struct Inner {
     owner: Option<Owner>,
     /// Parked workers that do not own the timers.
     parked: Vec<usize>,
-    /// The worker woken to become the owner, while that hand-off is in flight.
+    /// The hand-off target: the worker that becomes the owner at its next park, or passes the
+    /// duty on before polling another task (see the module docs' invariant).
     handoff: Option<usize>,
     shutdown: bool,
 }
@@ -193,11 +215,19 @@ impl Driver {
                 Some(owner.worker)
             }
             Some(_) => None,
-            None => self.hand_off(inner, NO_OWNER),
+            None if inner.handoff.is_some() => None,
+            None => match take_timer_duty(self) {
+                // Rule 2, registration on one of our workers: it is the target.
+                Some(me) => {
+                    inner.handoff = Some(me);
+                    None
+                }
+                None => self.hand_off(inner, NO_OWNER),
+            },
         }
     }
 
-    /// Rule 2: picks a parked worker (not `me`) to become the owner, unless one is on its way.
+    /// Rule 2: picks a parked worker (not `me`) to become the target, unless there is one.
     fn hand_off(&self, inner: &mut Inner, me: usize) -> Option<usize> {
         if inner.owner.is_some() || inner.handoff.is_some() || inner.wheel.is_empty() {
             return None;
@@ -205,6 +235,21 @@ impl Driver {
         let worker = inner.parked.iter().rev().copied().find(|&w| w != me)?;
         inner.handoff = Some(worker);
         Some(worker)
+    }
+
+    /// The hand-off target `worker` is about to poll a task (which may take long): if it still
+    /// is the target, it gives the duty to a parked worker (rule 2), which it wakes.
+    pub(crate) fn pass_on(&self, worker: usize) {
+        let mut inner = lock(&self.inner);
+        if inner.handoff != Some(worker) {
+            return; // Someone parked and became the owner meanwhile.
+        }
+        inner.handoff = None;
+        let wake = self.hand_off(&mut inner, worker);
+        drop(inner);
+        if let Some(w) = wake {
+            self.unparkers[w].unpark();
+        }
     }
 
     /// Cancels an entry; returns its action (to be dropped by the caller, outside the lock).
@@ -215,22 +260,19 @@ impl Driver {
     /// Updates a pending `Sleep`'s waker. False if the entry is gone (fired or evicted).
     pub(crate) fn update_waker(&self, key: Key, waker: &Waker) -> bool {
         let mut inner = lock(&self.inner);
-        match inner.wheel.get_mut(key) {
-            Some(Action::Wake(slot)) => {
-                match slot {
-                    Some(w) if w.will_wake(waker) => {}
-                    _ => {
-                        // The old waker is dropped under the lock: wakers are not user code
-                        // that may re-enter the driver in any executor we know of, and a
-                        // panic in a drop here would only poison a lock we ignore poisoning of.
-                        *slot = Some(waker.clone());
-                    }
-                }
-                true
-            }
+        let old = match inner.wheel.get_mut(key) {
+            Some(Action::Wake(slot)) => match slot {
+                Some(w) if w.will_wake(waker) => None,
+                _ => slot.replace(waker.clone()),
+            },
             Some(Action::Chan(..)) => unreachable!("a Sleep's key names a channel timer"),
-            None => false,
-        }
+            None => return false,
+        };
+        drop(inner);
+        // The old waker is dropped after unlocking: it may hold the last reference to a foreign
+        // task whose future owns a `Sleep`, whose drop calls `remove` and takes this lock.
+        drop(old);
+        true
     }
 
     /// Moves a pending entry to `deadline`. `Ok(true)`: moved; `Ok(false)`: the entry is gone;
@@ -270,6 +312,7 @@ impl Driver {
             worker,
             until: next.unwrap_or(u64::MAX),
         });
+        // Whoever the target was (us, or a worker still on its way), the duty is ours now.
         inner.handoff = None;
         self.owner_hint.store(worker, Relaxed);
         // A deadline too far to express as an Instant: sleep without one (a registration
@@ -277,8 +320,12 @@ impl Driver {
         next.and_then(|tick| self.instant_of(tick))
     }
 
-    /// A worker left its park: gives up ownership, fires what is due, hands off if needed.
-    pub(crate) fn after_park(&self, worker: usize) {
+    /// A worker left its park: gives up ownership and fires what is due. Returns true if the
+    /// worker is now the hand-off target (it must call [`pass_on`](Self::pass_on) before
+    /// polling a task); a worker that leaves its park with timers pending and nobody
+    /// responsible for them becomes the target itself rather than waking another worker, since
+    /// it usually parks again at once (rule 1).
+    pub(crate) fn after_park(&self, worker: usize) -> bool {
         let now = Instant::now();
         let mut batch = Vec::new();
         let mut inner = lock(&self.inner);
@@ -288,27 +335,19 @@ impl Driver {
         } else if let Some(i) = inner.parked.iter().position(|&w| w == worker) {
             inner.parked.swap_remove(i);
         }
-        let was_handoff = inner.handoff == Some(worker);
-        if was_handoff {
-            // We were woken to become the owner: we will, when we park again.
-            inner.handoff = None;
-        }
         let more = self.take_due(&mut inner, now, &mut batch);
-        let wake = if was_handoff {
-            None
-        } else {
-            self.hand_off(&mut inner, worker)
-        };
-        drop(inner);
-        if let Some(w) = wake {
-            self.unparkers[w].unpark();
+        if inner.owner.is_none() && inner.handoff.is_none() && !inner.wheel.is_empty() {
+            inner.handoff = Some(worker);
         }
+        let target = inner.handoff == Some(worker);
+        drop(inner);
         for action in batch {
             action.fire(now);
         }
         if more {
             self.fire_due(now);
         }
+        target
     }
 
     /// Busy workers' periodic check: fires due timers; one atomic load when none are due.

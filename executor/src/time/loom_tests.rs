@@ -20,6 +20,10 @@
 //! * [`registration_races_owner_park`]: a registration against a worker's park as the timer
 //!   owner: the worker never sleeps through it (a lost wake-up parks it forever, which loom
 //!   reports as a deadlock), and the timer fires exactly once.
+//! * [`owner_leaving_to_run_work_passes_the_timers_on`]: the owner leaves its park with a timer
+//!   pending (it becomes its own hand-off target) and then runs work (`pass_on`), racing a
+//!   second worker's park: the second worker either becomes the owner itself or is woken as the
+//!   new target — it never sleeps with nobody responsible for the timer.
 
 use super::chan_timer::ChanTimer;
 use super::driver::{Action, Driver};
@@ -172,5 +176,45 @@ fn registration_races_owner_park() {
         driver.fire_due(Instant::now());
         assert_eq!(count.wakes.load(SeqCst), 1);
         assert_eq!(driver.len(), 0);
+    });
+}
+
+#[test]
+fn owner_leaving_to_run_work_passes_the_timers_on() {
+    loom::model(|| {
+        let (parker0, unparker0) = park::pair();
+        let (parker1, unparker1) = park::pair();
+        let (driver, start) = past_driver(vec![unparker0, unparker1]);
+        // Pending, not due (ten hours after a start one hour ago): no park may wait for it,
+        // as loom has no clock.
+        let (_count, waker) = counter();
+        let key = driver
+            .insert(
+                start + Duration::from_secs(36_000),
+                Action::Wake(Some(waker)),
+            )
+            .ok()
+            .unwrap();
+        // Worker 0 owns the timers (its park itself is not modelled: it has been woken).
+        assert!(driver.before_park(0).is_some());
+        drop(parker0);
+        let second = {
+            let driver = driver.clone();
+            thread::spawn(move || {
+                if driver.before_park(1).is_some() {
+                    return; // It became the owner itself.
+                }
+                parker1.park(None); // Must be woken: worker 0 is about to run work.
+                assert!(
+                    driver.after_park(1),
+                    "woken, but not as the hand-off target"
+                );
+            })
+        };
+        // Worker 0 leaves its park with the timer pending, then runs a task.
+        assert!(driver.after_park(0), "the leaving owner is its own target");
+        driver.pass_on(0);
+        second.join().unwrap();
+        drop(driver.remove(key));
     });
 }

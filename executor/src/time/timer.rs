@@ -12,8 +12,27 @@ use std::time::{Duration, Instant};
 /// Go's `time.After`: a channel that receives the current time once `duration` has passed.
 ///
 /// The channel holds one value; after it, the channel is closed (a second `recv` returns `None`
-/// rather than blocking forever as Go's would). Dropping the receiver early is fine: the timer
-/// is discarded when it fires.
+/// rather than blocking forever as Go's would).
+///
+/// Dropping the receiver early is safe but does not cancel the timer: it stays in the timer
+/// driver, holding its channel, until its deadline, and is discarded then (Go ≤ 1.22's
+/// behaviour; the driver has no cheap way to learn that the receiver is gone, since a dropped
+/// receiver only closes the channel). So `after` in a loop whose other arm usually wins — a
+/// per-iteration timeout in a `select!` — builds up one pending timer per iteration for the
+/// whole duration. There, create one [`Timer`] before the loop and [`reset`](Timer::reset) it
+/// each iteration: it has a single entry, and dropping it removes that entry at once.
+///
+/// ```
+/// use gort_executor::time::{Timer, Duration};
+/// let timeout = Timer::new(Duration::from_secs(1));
+/// for _ in 0..3 {
+///     // In a real loop, `timeout.channel()` is the other arm of a `select!`.
+///     timeout.reset(Duration::from_millis(1)); // re-arms the one entry: no build-up
+///     timeout.channel().recv_blocking().unwrap();
+/// }
+/// ```
+///
+/// Plain use:
 ///
 /// ```
 /// use gort_executor::time::{after, Duration, Instant};

@@ -34,6 +34,7 @@ mod lock;
 mod loom;
 pub mod sync;
 pub(crate) mod waiters;
+mod wake;
 
 #[cfg(all(test, loom))]
 mod loom_tests;

@@ -34,8 +34,8 @@ use super::select::SelectState;
 use crate::lock::{Lock, LockGuard};
 use crate::loom::{Arc, AtomicUsize, Ordering};
 use crate::waiters::Waiters;
+use crate::wake::WakeList;
 use std::collections::VecDeque;
-use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
 use std::task::Waker;
 
 /// How a waiter's operation ended.
@@ -89,8 +89,7 @@ pub(crate) struct Inner<T> {
     in_flight: usize,
     /// Wakers of waiters served under the lock, woken by [`Guard`] once it is released (a task
     /// woken under the lock would run straight into it).
-    wake_one: Option<Waker>,
-    wake_more: Vec<Waker>,
+    wake: WakeList,
 }
 
 /// The channel lock; wakes the waiters served while it was held after unlocking.
@@ -114,24 +113,11 @@ impl<T> std::ops::DerefMut for Guard<'_, T> {
 impl<T> Drop for Guard<'_, T> {
     fn drop(&mut self) {
         let mut guard = self.guard.take().expect("dropped once");
-        let one = guard.wake_one.take();
-        let more = if guard.wake_more.is_empty() {
-            Vec::new()
-        } else {
-            std::mem::take(&mut guard.wake_more)
-        };
+        let wake = guard.wake.take();
         drop(guard);
         // Every served waiter is woken even if a user's waker panics; the first panic is
         // raised again afterwards.
-        let mut panic = None;
-        for waker in one.into_iter().chain(more) {
-            if let Err(payload) = catch_unwind(AssertUnwindSafe(|| waker.wake())) {
-                panic.get_or_insert(payload);
-            }
-        }
-        if let Some(payload) = panic {
-            resume_unwind(payload);
-        }
+        wake.wake_all();
     }
 }
 
@@ -215,10 +201,7 @@ impl<T> Inner<T> {
         let waiter = self.queue(is_send).get_mut(key);
         waiter.outcome = outcome;
         let waker = std::mem::replace(&mut waiter.waker, Waker::noop().clone());
-        match self.wake_one {
-            None => self.wake_one = Some(waker),
-            Some(_) => self.wake_more.push(waker),
-        }
+        self.wake.push_waker(waker);
     }
 
     /// Hands `value` to the waiting receiver `key` (already claimed).
@@ -376,8 +359,7 @@ impl<T> Chan<T> {
                 recvq: Waiters::new(),
                 sendq: Waiters::new(),
                 in_flight: 0,
-                wake_one: None,
-                wake_more: Vec::new(),
+                wake: WakeList::new(),
             }),
             cap,
             senders: AtomicUsize::new(1),

@@ -12,9 +12,9 @@
 //! A `wait` future dropped before its generation was released unlinks its entry and takes its
 //! arrival back; one dropped after was already released and changes nothing.
 
-use super::wake::{self, WakeList};
 use crate::lock::Lock;
 use crate::waiters::Waiters;
+use crate::wake::{self, WakeList};
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;

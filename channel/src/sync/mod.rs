@@ -32,7 +32,6 @@ mod loom_notify;
 mod notify;
 mod once_cell;
 mod waitgroup;
-mod wake;
 
 pub use barrier::{Barrier, BarrierWait, BarrierWaitResult};
 pub use notify::{Notified, Notify};

@@ -16,10 +16,10 @@
 //!   bumped under the lock, so a first poll (also under the lock) sees either the new
 //!   generation or is queued before the call and marked by it.
 
-use super::wake::{self, WakeList};
 use crate::lock::Lock;
 use crate::loom::{AtomicUsize, Ordering};
 use crate::waiters::Waiters;
+use crate::wake::{self, WakeList};
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;

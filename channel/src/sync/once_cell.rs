@@ -17,10 +17,10 @@
 //! queued waiter marked `Granted` — and no waiter is queued while the state is not `RUNNING`.
 //! Initialisers run outside the lock; the lock only guards the queue and state changes.
 
-use super::wake::{self, WakeList};
 use crate::lock::Lock;
 use crate::loom::{AtomicUsize, Ordering, UnsafeCell};
 use crate::waiters::Waiters;
+use crate::wake::{self, WakeList};
 use std::convert::Infallible;
 use std::fmt;
 use std::future::{poll_fn, Future};

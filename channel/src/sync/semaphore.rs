@@ -33,9 +33,9 @@
 
 use crate::lock::{Lock, LockGuard};
 use crate::waiters::Waiters;
+use crate::wake::WakeList;
 use std::fmt;
 use std::future::Future;
-use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{ready, Context, Poll, Waker};
@@ -85,35 +85,6 @@ struct Waiter {
     granted: bool,
 }
 
-/// Wakers of the waiters served under the lock, to be woken after it is released.
-#[derive(Default)]
-struct Woken {
-    first: Option<Waker>,
-    more: Vec<Waker>,
-}
-
-impl Woken {
-    fn push(&mut self, waker: Waker) {
-        match self.first {
-            None => self.first = Some(waker),
-            Some(_) => self.more.push(waker),
-        }
-    }
-
-    /// Wakes everyone, even if a user's waker panics; the first panic is raised again after.
-    fn wake_all(self) {
-        let mut panic = None;
-        for waker in self.first.into_iter().chain(self.more) {
-            if let Err(payload) = catch_unwind(AssertUnwindSafe(|| waker.wake())) {
-                panic.get_or_insert(payload);
-            }
-        }
-        if let Some(payload) = panic {
-            resume_unwind(payload);
-        }
-    }
-}
-
 impl State {
     /// Takes `n` permits now if that does not jump the queue (invariant 2: anyone waiting means
     /// the head does not fit, and newcomers queue behind it). Zero permits are always granted.
@@ -146,8 +117,8 @@ impl State {
 
     /// Hands free permits to the waiters at the head, in order, while the head fits
     /// (restores invariant 2). Returns the wakers to wake once the lock is released.
-    fn serve(&mut self) -> Woken {
-        let mut woken = Woken::default();
+    fn serve(&mut self) -> WakeList {
+        let mut woken = WakeList::new();
         while let Some(key) = self.waiters.front() {
             let waiter = self.waiters.get_mut(key);
             if waiter.needed > self.permits {
@@ -156,7 +127,7 @@ impl State {
             self.permits -= waiter.needed;
             waiter.granted = true;
             if let Some(waker) = waiter.waker.take() {
-                woken.push(waker);
+                woken.push_waker(waker);
             }
             self.waiters.unlink(key);
         }

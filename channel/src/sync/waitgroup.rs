@@ -18,10 +18,10 @@
 //! Go packs the same two counts into one 64-bit word (`sync/waitgroup.go`); gort keeps a flag
 //! instead of a waiter count because the queue itself knows who waits.
 
-use super::wake::{self, WakeList};
 use crate::lock::Lock;
 use crate::loom::{Arc, AtomicUsize, Ordering};
 use crate::waiters::Waiters;
+use crate::wake::{self, WakeList};
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;

@@ -1,7 +1,7 @@
-//! Wakers collected under a primitive's lock and woken after it is released.
+//! Wakers collected under a channel's or a sync primitive's lock and woken after it is released.
 //!
-//! A waker is user code: it may take locks, run a task inline, or panic. So no primitive calls
-//! one while it holds its spin lock. Whoever serves waiters takes their wakers out of the queue
+//! A waker is user code: it may take locks, run a task inline, or panic. So neither a channel
+//! nor a primitive calls one while it holds its spin lock. Whoever serves waiters takes their wakers out of the queue
 //! entries into a [`WakeList`], releases the lock, then calls [`WakeList::wake_all`]. Every
 //! waker fires even if an earlier one panics (a missed wake-up would leave a task asleep
 //! forever); the first panic is raised again afterwards, when the primitive is consistent.
@@ -11,19 +11,24 @@ use std::task::{Context, Waker};
 
 /// Wakers to fire once the lock is released; holds one without allocating (the common case).
 #[derive(Default)]
-pub(super) struct WakeList {
+pub(crate) struct WakeList {
     first: Option<Waker>,
     more: Vec<Waker>,
 }
 
 impl WakeList {
-    pub(super) fn new() -> Self {
+    pub(crate) fn new() -> Self {
         WakeList::default()
     }
 
     /// Adds a served entry's waker (`None`: it had none to wake).
-    pub(super) fn push(&mut self, waker: Option<Waker>) {
+    pub(crate) fn push(&mut self, waker: Option<Waker>) {
         let Some(waker) = waker else { return };
+        self.push_waker(waker);
+    }
+
+    /// Adds a waker.
+    pub(crate) fn push_waker(&mut self, waker: Waker) {
         if self.first.is_none() {
             self.first = Some(waker);
         } else {
@@ -31,8 +36,21 @@ impl WakeList {
         }
     }
 
+    /// Moves the wakers out, leaving this list empty (and its buffer behind only if it was
+    /// used, so the common single-waker case allocates nothing).
+    pub(crate) fn take(&mut self) -> WakeList {
+        WakeList {
+            first: self.first.take(),
+            more: if self.more.is_empty() {
+                Vec::new()
+            } else {
+                std::mem::take(&mut self.more)
+            },
+        }
+    }
+
     /// Wakes everyone. Call only with the lock released.
-    pub(super) fn wake_all(self) {
+    pub(crate) fn wake_all(self) {
         let mut panic = None;
         for waker in self.first.into_iter().chain(self.more) {
             if let Err(payload) = catch_unwind(AssertUnwindSafe(|| waker.wake())) {
@@ -49,6 +67,6 @@ impl WakeList {
 ///
 /// When it does not, the future drops the lock, clones `cx`'s waker (a clone is user code
 /// too) and swaps it in on its next look under the lock; the old one is dropped after unlocking.
-pub(super) fn is_current(stored: &Option<Waker>, cx: &Context<'_>) -> bool {
+pub(crate) fn is_current(stored: &Option<Waker>, cx: &Context<'_>) -> bool {
     stored.as_ref().is_some_and(|w| w.will_wake(cx.waker()))
 }

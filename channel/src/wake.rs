@@ -63,10 +63,8 @@ impl WakeList {
     }
 }
 
-/// Whether the waker stored in a waiting entry already wakes the task polling with `cx`.
-///
-/// When it does not, the future drops the lock, clones `cx`'s waker (a clone is user code
-/// too) and swaps it in on its next look under the lock; the old one is dropped after unlocking.
+/// Whether the waker stored in a waiting entry already wakes the task polling with `cx`; if
+/// not, the caller stores a clone of `cx`'s waker and drops the old one after unlocking.
 pub(crate) fn is_current(stored: &Option<Waker>, cx: &Context<'_>) -> bool {
     stored.as_ref().is_some_and(|w| w.will_wake(cx.waker()))
 }

@@ -494,11 +494,7 @@ impl RawAcquire {
                 }
                 // A task may be polled with a new waker; the entry must wake the latest. The
                 // old one is dropped after the lock is released (a drop may run user code).
-                let current = waiter
-                    .waker
-                    .as_ref()
-                    .is_some_and(|w| w.will_wake(cx.waker()));
-                if current {
+                if crate::wake::is_current(&waiter.waker, cx) {
                     return Poll::Pending;
                 }
                 let old = waiter.waker.replace(cx.waker().clone());

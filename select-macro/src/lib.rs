@@ -10,13 +10,26 @@
 //! | [`#[test]`](macro@test) | `entry.rs` | the same, for an `async fn` test |
 //! | [`select!`](macro@select) | `select/{parse,expand}.rs` | Go's `select` over channel operations and futures |
 //!
-//! Because a proc-macro crate cannot link the crate its output names, the examples below are not
-//! run here (they are marked `ignore`); the `gort` crate compiles and runs the same uses in its
-//! integration tests, `tests/macros_entry.rs` and `tests/select.rs`, and checks every compile
-//! error with trybuild (`tests/ui/`). The expansions and error messages are also unit-tested
-//! here, in `entry.rs` and `select/`.
+//! The examples below run as doctests through the facade (`gort` is a dev-dependency of this
+//! crate). The `gort` crate's integration tests, `tests/macros_entry.rs` and `tests/select.rs`,
+//! cover many more uses and check every compile error with trybuild (`tests/ui/`). The
+//! expansions and error messages are also unit-tested here, in `entry.rs` and `select/`.
+//!
+//! ```
+//! #[gort::main]
+//! async fn main() {
+//!     let (tx, rx) = gort::chan::bounded(0);
+//!     gort::go(async move { tx.send("hello").await.unwrap() });
+//!     let got = gort::select! {
+//!         msg = recv(rx) => msg,
+//!         _ = gort::time::sleep(gort::time::Duration::from_secs(5)) => None,
+//!     };
+//!     assert_eq!(got, Some("hello"));
+//! }
+//! ```
 
 #![forbid(unsafe_code)]
+#![warn(missing_docs)]
 
 use proc_macro::TokenStream;
 
@@ -39,7 +52,7 @@ mod select;
 ///
 /// (Not run here: this crate cannot depend on `gort`. The `gort` crate compiles and runs this code.)
 ///
-/// ```ignore
+/// ```
 /// #[gort::main]
 /// async fn main() {
 ///     let answer = gort::spawn(async { 6 * 7 });
@@ -49,7 +62,7 @@ mod select;
 ///
 /// With two workers, and returning an error like any `main` may:
 ///
-/// ```ignore
+/// ```
 /// #[gort::main(workers = 2)]
 /// async fn main() -> Result<(), std::num::ParseIntError> {
 ///     let n: u32 = "42".parse()?;
@@ -60,7 +73,7 @@ mod select;
 ///
 /// This is what the second example expands to (the names starting with `__gort` are hygienic):
 ///
-/// ```ignore
+/// ```
 /// fn main() -> Result<(), std::num::ParseIntError> {
 ///     let __gort_body = async move {
 ///         #[allow(clippy::diverging_sub_expression)]
@@ -110,7 +123,7 @@ pub fn main(args: TokenStream, item: TokenStream) -> TokenStream {
 /// (Not run here: this crate cannot depend on `gort`. The `gort` crate compiles and runs the same
 /// tests in `tests/macros_entry.rs`.)
 ///
-/// ```ignore
+/// ```
 /// #[gort::test]
 /// async fn spawned_task_runs() {
 ///     let handle = gort::spawn(async { 1 + 1 });
@@ -194,12 +207,9 @@ pub fn test(args: TokenStream, item: TokenStream) -> TokenStream {
 ///
 /// # Examples
 ///
-/// (Not run here: this crate cannot depend on `gort`; `tests/select.rs` in the `gort` crate runs
-/// these and many more.)
-///
 /// A worker that handles jobs until told to quit:
 ///
-/// ```ignore
+/// ```
 /// use gort::chan;
 ///
 /// async fn worker(jobs: chan::Receiver<u32>, quit: chan::Receiver<()>) -> u32 {
@@ -214,11 +224,22 @@ pub fn test(args: TokenStream, item: TokenStream) -> TokenStream {
 ///         }
 ///     }
 /// }
+///
+/// # gort::block_on(async {
+/// let (jobs_tx, jobs) = chan::bounded(3);
+/// let (_quit_tx, quit) = chan::bounded(0);
+/// for job in [1, 2, 3] {
+///     jobs_tx.send(job).await.unwrap();
+/// }
+/// drop(jobs_tx); // close(jobs)
+/// assert_eq!(worker(jobs, quit).await, 6);
+/// # });
 /// ```
 ///
 /// A non-blocking send, Go's `select { case ch <- v: … default: … }`:
 ///
-/// ```ignore
+/// ```
+/// # gort::block_on(async {
 /// let (tx, rx) = gort::chan::bounded(1);
 /// for i in 0..3 {
 ///     gort::select! {
@@ -227,17 +248,20 @@ pub fn test(args: TokenStream, item: TokenStream) -> TokenStream {
 ///     }
 /// }
 /// assert_eq!(rx.try_recv(), Ok(0));
+/// # });
 /// ```
 ///
 /// A timeout through a future arm, and a nil channel turning an arm off:
 ///
-/// ```ignore
+/// ```
+/// # gort::block_on(async {
 /// let maybe_rx: Option<&gort::chan::Receiver<u32>> = None; // nil: never ready
 /// let got = gort::select! {
 ///     v = recv(maybe_rx) => v,
 ///     _ = gort::time::sleep(std::time::Duration::from_millis(10)) => None,
 /// };
 /// assert_eq!(got, None);
+/// # });
 /// ```
 ///
 /// # Errors

@@ -111,8 +111,9 @@ fn check_example(root: &Path, bin_dir: &Path, name: &str) -> Result<(), String> 
         Ok(())
     } else {
         Err(format!(
-            "output does not match {}\n--- expected\n{}\n--- actual\n{}",
+            "output does not match {}{}\n--- expected\n{}\n--- actual\n{}",
             expected_path.display(),
+            first_difference(&patterns, &actual),
             expected.trim_end(),
             actual.join("\n")
         ))
@@ -215,6 +216,39 @@ fn matches(patterns: &[Pattern], actual: &[&str]) -> bool {
                 && matches(rest, &actual[block.len()..])
         }
     }
+}
+
+/// Where a line-by-line walk first goes wrong, to point the reader at it (empty after a `[...]`,
+/// where the walk cannot tell).
+fn first_difference(patterns: &[Pattern], actual: &[&str]) -> String {
+    let mut at = 0;
+    for pattern in patterns {
+        match pattern {
+            Pattern::AnyLines => return String::new(),
+            Pattern::Line(p) => {
+                let line = actual.get(at).copied();
+                if !line.is_some_and(|l| line_matches(p, l)) {
+                    return format!(
+                        "\nfirst difference at output line {}: expected `{p}`, got {}",
+                        at + 1,
+                        line.map_or("the end of the output".into(), |l| format!("`{l}`"))
+                    );
+                }
+                at += 1;
+            }
+            Pattern::Unordered(block) => {
+                let end = (at + block.len()).min(actual.len());
+                if !unordered_matches(block, &actual[at..end]) {
+                    return format!(
+                        "\nthe [unordered] block at output line {} does not match",
+                        at + 1
+                    );
+                }
+                at = end;
+            }
+        }
+    }
+    format!("\nunexpected output from line {} on", at + 1)
 }
 
 /// Whether `lines` is a permutation of lines matching `block` (backtracking; blocks are small).

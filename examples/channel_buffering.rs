@@ -12,11 +12,11 @@ async fn main() {
     // `messages := make(chan string, 2)`: room for two values.
     let (messages_tx, messages_rx) = gort::chan::bounded(2);
 
-    // Buffered: these sends complete without a concurrent receive.
+    // Both sends finish at once: the values wait in the buffer, no receiver needed yet.
     messages_tx.send("buffered").await.unwrap();
     messages_tx.send("channel").await.unwrap();
 
-    // Later, receive the two values as usual.
+    // Now take them out, first in, first out.
     println!("{}", messages_rx.recv().await.unwrap());
     println!("{}", messages_rx.recv().await.unwrap());
 }

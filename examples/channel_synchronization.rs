@@ -12,24 +12,23 @@
 use gort::chan::Sender;
 use gort::time::Duration;
 
-// The function we run in a task. The `done` sender is used to tell another task that this
-// one's work is finished.
+// Runs in its own task; reports on `done` when its (simulated) work is over.
 async fn worker(done: Sender<bool>) {
     print!("working...");
     gort::time::sleep(Duration::from_secs(1)).await;
     println!("done");
 
-    // Send a value to say that we're done.
+    // Tell `main` we have finished.
     done.send(true).await.unwrap();
 }
 
 #[gort::main]
 async fn main() {
-    // Start a worker task, giving it the sending end of the channel to notify on.
+    // `done := make(chan bool, 1)`; `go worker(done)` gets only the sending end.
     let (done_tx, done_rx) = gort::chan::bounded(1);
     gort::go(worker(done_tx));
 
-    // Block until we receive a notification from the worker on the channel.
+    // `<-done`: wait here until the worker reports.
     let finished = done_rx.recv().await;
     assert_eq!(finished, Some(true));
 }

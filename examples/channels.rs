@@ -19,7 +19,7 @@ async fn main() {
         messages_tx.send("ping").await.unwrap();
     });
 
-    // `msg := <-messages`: blocks this task until the goroutine's send meets it.
+    // `msg := <-messages`: this task waits until the other task's send meets it.
     let msg = messages_rx.recv().await.unwrap();
     println!("{msg}");
 }

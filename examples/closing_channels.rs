@@ -15,8 +15,8 @@ async fn main() {
     let (jobs_tx, jobs_rx) = gort::chan::bounded::<i32>(5);
     let (done_tx, done_rx) = gort::chan::bounded::<bool>(0);
 
-    // The worker task repeatedly receives from `jobs`. `None` means `jobs` has been closed and
-    // all its values received; the worker then says so on `done`.
+    // The worker takes jobs until `recv` says `None` (closed and drained), then reports on
+    // `done` and ends.
     let jobs = jobs_rx.clone();
     gort::go(async move {
         loop {
@@ -31,7 +31,7 @@ async fn main() {
         }
     });
 
-    // Send 3 jobs to the worker over `jobs`, then close it.
+    // Queue three jobs, then close the channel: no more are coming.
     for j in 1..=3 {
         jobs_tx.send(j).await.unwrap();
         println!("sent job {j}");
@@ -39,11 +39,11 @@ async fn main() {
     jobs_tx.close();
     println!("sent all jobs");
 
-    // Wait for the worker, using the synchronization approach of the previous chapters.
+    // `<-done`: wait for the worker to finish, as in the channel synchronization example.
     done_rx.recv().await.unwrap();
 
-    // Receiving from a closed channel succeeds at once, with no value: `None`, Go's zero
-    // value with `ok == false`.
+    // `_, ok := <-jobs`: a receive on a closed, drained channel returns at once with `None`
+    // (Go gives the zero value and `ok == false`).
     let ok = jobs_rx.recv().await.is_some();
     println!("received more jobs: {ok}");
 }

@@ -19,7 +19,7 @@ fn f(from: &str) {
 
 #[gort::main]
 async fn main() {
-    // An ordinary, synchronous call.
+    // A plain call: runs to the end before the next line.
     f("direct");
 
     // `go f("goroutine")`: run f concurrently in a new task.
@@ -31,7 +31,7 @@ async fn main() {
         println!("{msg}");
     });
 
-    // Both tasks now run on the runtime's workers; wait for them (Go's time.Sleep).
+    // The two tasks run on the runtime's workers meanwhile; give them a second (time.Sleep).
     gort::time::sleep(Duration::from_secs(1)).await;
     println!("done");
 }

@@ -18,15 +18,14 @@ async fn main() {
     // always ready to receive (`None`), so the last select would take that arm.
     let (_signals_tx, signals_rx) = gort::chan::bounded::<bool>(0);
 
-    // A non-blocking receive: if a value is available on `messages`, this select takes it;
-    // if not, it takes the `default` arm at once.
+    // Receive without waiting: nothing has been sent, so `default` runs immediately.
     gort::select! {
         msg = recv(messages_rx) => println!("received message {}", msg.unwrap()),
         default => println!("no message received"),
     }
 
-    // A non-blocking send works the same way. Here `msg` cannot be sent, because the channel
-    // has no buffer and there is no receiver waiting; so `default` is selected.
+    // Send without waiting: an unbuffered send needs a receiver already waiting, and there is
+    // none, so `default` runs.
     let msg = "hi";
     gort::select! {
         sent = send(messages_tx, msg) => {
@@ -36,8 +35,8 @@ async fn main() {
         default => println!("no message sent"),
     }
 
-    // Several arms above `default` give a multi-way non-blocking select. Here we attempt
-    // non-blocking receives on both `messages` and `signals`.
+    // Any number of arms can share one `default`: neither channel has a value, so again the
+    // select falls through at once.
     gort::select! {
         msg = recv(messages_rx) => println!("received message {}", msg.unwrap()),
         sig = recv(signals_rx) => println!("received signal {}", sig.unwrap()),

@@ -10,14 +10,14 @@
 
 #[gort::main]
 async fn main() {
-    // We'll iterate over 2 values in the `queue` channel.
+    // Put two values in the buffer, then close the channel.
     let (queue_tx, queue_rx) = gort::chan::bounded(2);
     queue_tx.send("one").await.unwrap();
     queue_tx.send("two").await.unwrap();
     queue_tx.close();
 
-    // This loop receives each element as it arrives. Because we closed the channel above,
-    // the loop ends after receiving the 2 elements.
+    // `for elem := range queue`: `recv` yields both values, then `None` (closed and empty),
+    // which ends the loop.
     while let Some(elem) = queue_rx.recv().await {
         println!("{elem}");
     }

@@ -19,13 +19,12 @@ use gort::time::Duration;
 
 #[gort::main]
 async fn main() {
-    // For our example we'll select across two channels.
+    // Two unbuffered channels to wait on.
     let (c1_tx, c1_rx) = gort::chan::bounded(0);
     let (c2_tx, c2_rx) = gort::chan::bounded(0);
 
-    // Each channel will receive a value after some amount of time, to simulate e.g. blocking
-    // RPC operations executing in concurrent tasks.
-    // `main` keeps `c1_tx` and `c2_tx`, so neither channel closes when its goroutine ends.
+    // Two tasks stand in for slow calls: one answers on c1 after 1 s, the other on c2 after
+    // 2 s. `main` keeps `c1_tx` and `c2_tx`, so neither channel closes when its task ends.
     let c1 = c1_tx.clone();
     gort::go(async move {
         gort::time::sleep(Duration::from_secs(1)).await;
@@ -37,8 +36,7 @@ async fn main() {
         c2.send("two").await.unwrap();
     });
 
-    // Use `select!` to await both of these values simultaneously, printing each one as it
-    // arrives.
+    // Wait on both channels at once, twice: each pass prints whichever answer comes first.
     for _ in 0..2 {
         gort::select! {
             msg1 = recv(c1_rx) => println!("received {}", msg1.unwrap()),

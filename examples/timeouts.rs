@@ -16,22 +16,20 @@ use gort::time::Duration;
 
 #[gort::main]
 async fn main() {
-    // Suppose we're executing an external call that returns its result on a channel `c1`
-    // after 2 s.
+    // A task standing in for a slow call: its answer arrives on `c1` after 2 s.
     let (c1_tx, c1_rx) = gort::chan::bounded(1);
     gort::go(async move {
         gort::time::sleep(Duration::from_secs(2)).await;
         c1_tx.send("result 1").await.unwrap();
     });
 
-    // The select implementing a timeout: `recv(c1_rx)` awaits the result, and the other arm
-    // awaits a value sent after the 1 s timeout. The first one ready wins: here, the timeout.
+    // Race the answer against a 1 s timer; the timer is ready first.
     gort::select! {
         res = recv(c1_rx) => println!("{}", res.unwrap()),
         _ = recv(gort::time::after(Duration::from_secs(1))) => println!("timeout 1"),
     }
 
-    // With a longer timeout of 3 s, the receive from `c2_rx` succeeds and we print the result.
+    // The same 2 s call raced against a 3 s timer: this time the answer wins.
     let (c2_tx, c2_rx) = gort::chan::bounded(1);
     gort::go(async move {
         gort::time::sleep(Duration::from_secs(2)).await;

@@ -1,0 +1,34 @@
+//! Go by Example: Channel Synchronization — <https://gobyexample.com/channel-synchronization>,
+//! ported to gort.
+//!
+//! A channel used to wait for a goroutine to finish. Go's `done := make(chan bool, 1)` is
+//! `gort::chan::bounded(1)`; Go passes the whole channel to `worker`, while gort splits it, so
+//! the worker gets only the [`Sender`](gort::chan::Sender) it needs and `main` keeps the
+//! [`Receiver`](gort::chan::Receiver). `go worker(done)` is `gort::go(worker(done_tx))`: an
+//! `async fn` call is already a future, ready to spawn. `<-done` is `done_rx.recv().await`.
+//! Without that receive, `main` would return — and the program end — before the worker ran.
+//! Go's `fmt.Print` (no newline) is `print!`.
+
+use gort::chan::Sender;
+use gort::time::Duration;
+
+// Runs in its own task; reports on `done` when its (simulated) work is over.
+async fn worker(done: Sender<bool>) {
+    print!("working...");
+    gort::time::sleep(Duration::from_secs(1)).await;
+    println!("done");
+
+    // Tell `main` we have finished.
+    done.send(true).await.unwrap();
+}
+
+#[gort::main]
+async fn main() {
+    // `done := make(chan bool, 1)`; `go worker(done)` gets only the sending end.
+    let (done_tx, done_rx) = gort::chan::bounded(1);
+    gort::go(worker(done_tx));
+
+    // `<-done`: wait here until the worker reports.
+    let finished = done_rx.recv().await;
+    assert_eq!(finished, Some(true));
+}

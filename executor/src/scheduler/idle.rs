@@ -8,7 +8,9 @@
 //! 1. Whoever makes work available calls [`Idle::worker_to_notify`]: it wakes one parked worker
 //!    only if *nobody* is searching (a searcher will find the work) and someone is parked.
 //!    The woken worker is counted as searching at once, so a burst of pushes wakes one worker.
-//! 2. At most half the workers search at once ([`Idle::try_start_searching`]).
+//! 2. At most about half the workers search at once ([`Idle::try_start_searching`]); the limit is
+//!    soft: the check and the increment are separate, so racing workers may briefly exceed it,
+//!    which costs a little spinning and never correctness.
 //! 3. A searcher that finds work stops searching; if it was the last searcher it wakes another
 //!    one (chained wake-ups): work tends to come in bursts.
 //! 4. A worker that parks while it was the last searcher re-checks every queue *after* leaving the

@@ -388,12 +388,14 @@ impl Worker {
             self.watch_interval.set(WATCH_MIN);
             return None;
         }
-        // A worker that wakes on its own deadline searches, so that whatever it finds — a
-        // stranded task, a task its timers woke, other work — it hands the watch on by rule 3
-        // when it stops searching.
-        let timed_out = deadline.is_some();
+        // A worker that had a deadline and was not woken for work — its deadline passed, or an
+        // earlier timer's registration woke it to re-arm — searches, so that whatever it finds
+        // (a stranded task, a task its timers woke, other work) it hands the watch on by rule 3
+        // when it stops searching. In the re-arm case the search finds nothing and costs one
+        // look at the queues.
+        let had_deadline = deadline.is_some();
         self.searching
-            .set(timed_out && self.shared.idle.try_start_searching());
+            .set(had_deadline && self.shared.idle.try_start_searching());
         let Some(watch_end) = watch_deadline else {
             self.watch_interval.set(WATCH_MIN);
             return None;

@@ -25,7 +25,7 @@
 //! | `context.WithTimeout` around one call | `timeout(d, future).await` |
 //!
 //! **Resolution.** A timer never fires before its deadline, and on an idle machine within a
-//! millisecond after it (typically 0.1–0.4 ms on an idle machine; the clock ticks every 65.5 µs, see
+//! millisecond after it (typically 0.1–0.4 ms; the clock ticks every 65.5 µs, see
 //! `examples/timer_resolution.rs`).
 //!
 //! **Where timers run.** Each runtime has one timer driver: a hierarchical timing wheel (`O(1)`

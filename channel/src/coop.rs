@@ -15,6 +15,31 @@
 //! Invariant: the budget is restored to its previous value when [`with_budget`] returns, also
 //! when the closure panics, so nested executors (a `block_on` inside a blocking thread) never
 //! leak a budget into each other.
+//!
+//! # Example
+//!
+//! A resource of your own that is always ready cooperates by spending the budget first, as
+//! gort's channels and locks do:
+//!
+//! ```
+//! use gort_channel::coop;
+//! use std::task::{ready, Context, Poll, Waker};
+//!
+//! /// Always ready, but yields once the task's budget is spent.
+//! fn poll_tick(cx: &mut Context<'_>) -> Poll<()> {
+//!     ready!(coop::poll_proceed(cx));
+//!     Poll::Ready(())
+//! }
+//!
+//! let mut cx = Context::from_waker(Waker::noop());
+//! // What an executor does around one poll of a task: a budget of 3.
+//! coop::with_budget(3, || {
+//!     let done = (0..5).take_while(|_| poll_tick(&mut cx).is_ready()).count();
+//!     assert_eq!(done, 3); // the fourth returns Pending: the task goes to the back of the queue
+//! });
+//! // No budgeting executor here (a plain thread): it never yields.
+//! assert!((0..1000).all(|_| poll_tick(&mut cx).is_ready()));
+//! ```
 
 use std::cell::Cell;
 use std::task::{Context, Poll};
@@ -23,6 +48,28 @@ use std::task::{Context, Poll};
 ///
 /// 128 is the figure tokio settled on after measurement: large enough that the cost of the extra
 /// trip through the run queue is amortised, small enough to keep a worker's latency low.
+///
+/// A task whose channel always has a message completes `DEFAULT_BUDGET` receives in one poll,
+/// then the channel makes it yield:
+///
+/// ```
+/// use gort_channel::{chan, coop};
+/// use std::future::Future;
+/// use std::pin::pin;
+/// use std::task::{Context, Waker};
+///
+/// let (tx, rx) = chan::unbounded();
+/// for i in 0..1000 {
+///     tx.try_send(i).unwrap();
+/// }
+/// let mut cx = Context::from_waker(Waker::noop());
+/// let received = coop::with_budget(coop::DEFAULT_BUDGET, || {
+///     // One poll of a task that loops on `rx.recv().await`.
+///     (0..1000).take_while(|_| pin!(rx.recv()).poll(&mut cx).is_ready()).count()
+/// });
+/// assert_eq!(received, coop::DEFAULT_BUDGET as usize);
+/// assert_eq!(rx.len(), 1000 - 128);
+/// ```
 pub const DEFAULT_BUDGET: u32 = 128;
 
 thread_local! {

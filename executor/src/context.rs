@@ -29,6 +29,34 @@
 //! Dropping a [`CancelFn`] does not cancel (Go's `CancelFunc` is a plain function): call
 //! [`cancel`](CancelFn::cancel) when the work the context guards is over, as Go's
 //! `defer cancel()` does.
+//!
+//! # Example
+//!
+//! A request with a generous timeout, cancelled early: the cancellation reaches every task that
+//! watches the context or a child of it.
+//!
+//! ```
+//! use gort_executor::context::{Context, ContextError};
+//! use std::time::Duration;
+//!
+//! gort_executor::block_on(async {
+//!     // Go: ctx, cancel := context.WithTimeout(context.Background(), time.Hour)
+//!     let (ctx, cancel) = Context::background().with_timeout(Duration::from_secs(3600));
+//!     let workers: Vec<_> = (0..3)
+//!         .map(|_| {
+//!             let (child, _child_cancel) = ctx.with_cancel(); // a sub-request
+//!             gort_executor::spawn(async move {
+//!                 child.done().await; // Go: <-ctx.Done()
+//!                 child.err()
+//!             })
+//!         })
+//!         .collect();
+//!     cancel.cancel(); // long before the deadline
+//!     for w in workers {
+//!         assert_eq!(w.await.unwrap(), Some(ContextError::Canceled));
+//!     }
+//! });
+//! ```
 
 use crate::time::{sleep_until, Sleep};
 use gort_channel::chan::{self, RecvFuture};
@@ -212,6 +240,28 @@ pub struct Context {
 ///
 /// Calling [`cancel`](CancelFn::cancel) again, or after the context is done for another
 /// reason, does nothing. Dropping a `CancelFn` does not cancel.
+///
+/// ```
+/// use gort_executor::context::{Context, ContextError};
+///
+/// gort_executor::block_on(async {
+///     // Go: ctx, cancel := context.WithCancel(context.Background())
+///     let (ctx, cancel) = Context::background().with_cancel();
+///     let worker = gort_executor::spawn({
+///         let ctx = ctx.clone();
+///         async move {
+///             ctx.done().await; // Go: <-ctx.Done()
+///             ctx.err()
+///         }
+///     });
+///     cancel.cancel(); // Go: cancel()
+///     assert_eq!(worker.await.unwrap(), Some(ContextError::Canceled));
+///
+///     let (other, other_cancel) = Context::background().with_cancel();
+///     drop(other_cancel); // dropping is not cancelling
+///     assert!(!other.is_done());
+/// });
+/// ```
 #[derive(Clone)]
 #[must_use = "a context is cancelled only by calling `cancel()`; call it when the work is over"]
 pub struct CancelFn {

@@ -23,6 +23,28 @@
 //!   `TryGo`.
 //! * **Sharing.** `Group` is `Clone` (one shared group), so a task can spawn more tasks into
 //!   its own group, as a Go goroutine can call `g.Go`.
+//!
+//! # Example
+//!
+//! Parse inputs in parallel; the first bad one fails the group and cancels its context:
+//!
+//! ```
+//! use gort_executor::context::Context;
+//! use gort_executor::errgroup::Group;
+//! use std::num::ParseIntError;
+//!
+//! gort_executor::block_on(async {
+//!     // Go: g, ctx := errgroup.WithContext(context.Background())
+//!     let (group, ctx) = Group::<ParseIntError>::with_context(&Context::background());
+//!     for input in ["1", "2", "x", "4"] {
+//!         group.spawn(async move { input.parse::<u32>().map(|_| ()) }); // Go: g.Go(...)
+//!     }
+//!     let err = group.wait().await.unwrap_err(); // Go: err := g.Wait()
+//!     assert_eq!(err.to_string(), "invalid digit found in string");
+//!     assert!(ctx.is_done(), "the first error cancelled the group's context");
+//!     assert!(group.wait().await.is_ok(), "the error is handed out once");
+//! });
+//! ```
 
 use crate::context::{CancelFn, Context};
 use gort_channel::sync::{OwnedSemaphorePermit, Semaphore, WaitGroup};

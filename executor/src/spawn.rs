@@ -79,6 +79,28 @@ pub fn yield_now() -> YieldNow {
 }
 
 /// The future returned by [`yield_now`].
+///
+/// A task that polls a condition in a loop yields on each turn, so the task that makes the
+/// condition true gets to run, even on a single worker (Go: `for !done.Load() {
+/// runtime.Gosched() }`):
+///
+/// ```
+/// use std::sync::atomic::{AtomicBool, Ordering};
+/// use std::sync::Arc;
+///
+/// let rt = gort_executor::runtime::Builder::new().worker_threads(1).build().unwrap();
+/// let done = Arc::new(AtomicBool::new(false));
+/// let waiter = rt.spawn({
+///     let done = done.clone();
+///     async move {
+///         while !done.load(Ordering::Acquire) {
+///             gort_executor::yield_now().await; // without it, the setter might never run
+///         }
+///     }
+/// });
+/// rt.spawn(async move { done.store(true, Ordering::Release) });
+/// rt.block_on(waiter).unwrap();
+/// ```
 #[derive(Debug)]
 #[must_use = "futures do nothing unless awaited"]
 pub struct YieldNow {

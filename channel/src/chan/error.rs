@@ -29,6 +29,18 @@ pub struct SendError<T>(pub T);
 
 impl<T> SendError<T> {
     /// The value that was not sent.
+    ///
+    /// Where Go panics on a send to a closed channel, gort hands the value back:
+    ///
+    /// ```
+    /// use gort_channel::chan;
+    ///
+    /// let (tx, _rx) = chan::bounded(1);
+    /// tx.close(); // Go: close(ch)
+    /// let err = futures::executor::block_on(tx.send(String::from("late"))).unwrap_err();
+    /// let value: String = err.into_inner(); // not lost: use it elsewhere
+    /// assert_eq!(value, "late");
+    /// ```
     pub fn into_inner(self) -> T {
         self.0
     }
@@ -66,7 +78,18 @@ pub enum TrySendError<T> {
 }
 
 impl<T> TrySendError<T> {
-    /// The value that was not sent.
+    /// The value that was not sent, whichever the reason.
+    ///
+    /// ```
+    /// use gort_channel::chan;
+    ///
+    /// let (tx, rx) = chan::bounded(1);
+    /// tx.try_send("first").unwrap();
+    /// let kept = tx.try_send("second").unwrap_err().into_inner(); // full: keep it for later
+    /// assert_eq!(rx.try_recv(), Ok("first"));
+    /// tx.try_send(kept).unwrap(); // room again
+    /// assert_eq!(rx.try_recv(), Ok("second"));
+    /// ```
     pub fn into_inner(self) -> T {
         match self {
             TrySendError::Full(v) | TrySendError::Closed(v) => v,
@@ -105,7 +128,16 @@ pub enum SendTimeoutError<T> {
 }
 
 impl<T> SendTimeoutError<T> {
-    /// The value that was not sent.
+    /// The value that was not sent, whichever the reason.
+    ///
+    /// ```
+    /// use gort_channel::chan;
+    /// use std::time::Duration;
+    ///
+    /// let (tx, _rx) = chan::bounded(0); // unbuffered, and nobody receives
+    /// let err = tx.send_timeout(vec![1, 2, 3], Duration::from_millis(1)).unwrap_err();
+    /// assert_eq!(err.into_inner(), [1, 2, 3]);
+    /// ```
     pub fn into_inner(self) -> T {
         match self {
             SendTimeoutError::Timeout(v) | SendTimeoutError::Closed(v) => v,

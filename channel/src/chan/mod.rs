@@ -84,12 +84,46 @@ fn new<T>(cap: Option<usize>) -> (Sender<T>, Receiver<T>) {
 
 /// The sending end of a channel. Cloning adds a sender; when the last one is dropped, the
 /// channel closes.
+///
+/// Several producers, one consumer; the channel closes by itself once every producer is done:
+///
+/// ```
+/// use gort_channel::chan;
+///
+/// let (tx, rx) = chan::unbounded();
+/// for id in 0..3 {
+///     let tx = tx.clone(); // one sender per producer
+///     std::thread::spawn(move || tx.send_blocking(id).unwrap());
+/// }
+/// drop(tx); // only the producers' clones are left
+/// let mut got: Vec<i32> = rx.iter().collect(); // ends when the last clone is dropped
+/// got.sort();
+/// assert_eq!(got, [0, 1, 2]);
+/// ```
 pub struct Sender<T> {
     chan: Arc<Chan<T>>,
 }
 
 /// The receiving end of a channel. Cloning adds a receiver (each message goes to one of them);
 /// when the last one is dropped, the channel closes.
+///
+/// A work queue: two consumers share one channel, and every message is received exactly once:
+///
+/// ```
+/// use gort_channel::chan;
+///
+/// let (tx, rx) = chan::bounded(8);
+/// for job in 0..8 {
+///     tx.try_send(job).unwrap();
+/// }
+/// drop(tx);
+/// let rx2 = rx.clone();
+/// let other = std::thread::spawn(move || rx2.iter().collect::<Vec<i32>>());
+/// let mut all: Vec<i32> = rx.iter().collect();
+/// all.extend(other.join().unwrap());
+/// all.sort();
+/// assert_eq!(all, [0, 1, 2, 3, 4, 5, 6, 7]);
+/// ```
 pub struct Receiver<T> {
     chan: Arc<Chan<T>>,
     /// The waiter of this receiver's `Stream` implementation, if it is waiting.
@@ -221,7 +255,8 @@ impl<T> Sender<T> {
     /// channel is or becomes closed.
     ///
     /// Dropping the future before it completes sends nothing — unless a receiver already took
-    /// the value from the waiting send (an unbuffered rendezvous), which then counts as done.
+    /// the value from the waiting send (handed over directly on an unbuffered channel, or moved
+    /// into the slot a receive freed in a full buffer), which then counts as done.
     ///
     /// ```
     /// # futures::executor::block_on(async {
@@ -389,6 +424,24 @@ impl<T> Receiver<T> {
 }
 
 /// The future of [`Sender::send`].
+///
+/// Dropping it before it completes sends nothing, unless a receiver already took its value
+/// while it waited; then the send counts as done:
+///
+/// ```
+/// use futures::FutureExt; // now_or_never: poll once
+/// use gort_channel::chan::{self, TryRecvError};
+///
+/// let (tx, rx) = chan::bounded(1);
+/// tx.try_send(1).unwrap();
+/// assert_eq!(tx.send(2).now_or_never(), None); // full: it would wait; dropped, sends nothing
+/// let mut send = Box::pin(tx.send(3));
+/// assert_eq!(send.as_mut().now_or_never(), None); // waits for room
+/// assert_eq!(rx.try_recv(), Ok(1)); // frees the slot: the waiting 3 moves in, its send is done
+/// drop(send); // dropped after the fact: 3 stays sent
+/// assert_eq!(rx.try_recv(), Ok(3));
+/// assert_eq!(rx.try_recv(), Err(TryRecvError::Empty)); // 2 never was
+/// ```
 #[must_use = "futures do nothing unless awaited"]
 pub struct SendFuture<'a, T> {
     chan: &'a Chan<T>,
@@ -484,6 +537,20 @@ impl<T> fmt::Debug for SendFuture<'_, T> {
 }
 
 /// The future of [`Receiver::recv`].
+///
+/// Dropping it never loses a message, even one a sender already handed to it:
+///
+/// ```
+/// use futures::FutureExt; // now_or_never: poll once
+/// use gort_channel::chan;
+///
+/// let (tx, rx) = chan::bounded(1);
+/// let mut recv = Box::pin(rx.recv());
+/// assert_eq!(recv.as_mut().now_or_never(), None); // empty: the receive waits
+/// tx.try_send(5).unwrap(); // handed to the waiting receive
+/// drop(recv); // given up before it saw the value: the value goes back
+/// assert_eq!(rx.try_recv(), Ok(5));
+/// ```
 #[must_use = "futures do nothing unless awaited"]
 pub struct RecvFuture<'a, T> {
     chan: &'a Chan<T>,
@@ -583,13 +650,47 @@ impl<T> futures_core::Stream for Receiver<T> {
     /// is never handed a value while it waits, so a `next()` that is dropped half-way (a
     /// timeout or another select arm won) cannot swallow a message. Waiting `recv()` futures
     /// are served before it.
+    ///
+    /// ```
+    /// use futures::StreamExt;
+    ///
+    /// futures::executor::block_on(async {
+    ///     let (tx, mut rx) = gort_channel::chan::bounded(2);
+    ///     std::thread::spawn(move || {
+    ///         for word in ["a", "b", "c"] {
+    ///             tx.send_blocking(word).unwrap();
+    ///         }
+    ///     });
+    ///     let mut got = String::new();
+    ///     while let Some(word) = rx.next().await {
+    ///         // Go: for word := range ch
+    ///         got.push_str(word);
+    ///     }
+    ///     assert_eq!(got, "abc");
+    /// });
+    /// ```
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<T>> {
         let this = &mut *self;
         poll_recv(&this.chan, &mut this.stream_key, true, cx)
     }
 }
 
-/// Blocking iterator of [`Receiver::iter`].
+/// Blocking iterator of [`Receiver::iter`], also what `for v in &rx` uses.
+///
+/// ```
+/// let (tx, rx) = gort_channel::chan::bounded(1);
+/// std::thread::spawn(move || {
+///     for i in 1..=3 {
+///         tx.send_blocking(i).unwrap();
+///     }
+/// });
+/// let mut sum = 0;
+/// for v in &rx {
+///     // Go: for v := range ch
+///     sum += v;
+/// }
+/// assert_eq!(sum, 6);
+/// ```
 #[cfg(not(loom))]
 #[derive(Debug)]
 pub struct Iter<'a, T> {

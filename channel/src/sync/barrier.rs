@@ -58,6 +58,27 @@ struct Waiter {
 }
 
 /// The result of [`Barrier::wait`]: whether this task was its generation's leader.
+///
+/// The leader is the one participant of a round that does the round's shared work:
+///
+/// ```
+/// use gort_channel::sync::Barrier;
+/// use std::sync::Arc;
+///
+/// let barrier = Arc::new(Barrier::new(3));
+/// let threads: Vec<_> = (0..3)
+///     .map(|_| {
+///         let b = barrier.clone();
+///         std::thread::spawn(move || {
+///             let result = futures::executor::block_on(b.wait());
+///             if result.is_leader() { "merged the round" } else { "went on" }
+///         })
+///     })
+///     .collect();
+/// let mut roles: Vec<_> = threads.into_iter().map(|t| t.join().unwrap()).collect();
+/// roles.sort();
+/// assert_eq!(roles, ["merged the round", "went on", "went on"]);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct BarrierWaitResult {
     leader: bool,

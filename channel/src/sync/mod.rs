@@ -8,6 +8,31 @@
 //!
 //! All of them are cancel-safe: a future dropped after it was handed the lock or its permits
 //! passes them on to the next waiter, so nothing is lost and nobody waits forever.
+//!
+//! # Example
+//!
+//! Go's `sync.WaitGroup` and `sync.Mutex` counting together, with threads that block and a
+//! task that awaits in the same lines:
+//!
+//! ```
+//! use gort_channel::sync::{Mutex, WaitGroup};
+//! use std::sync::Arc;
+//!
+//! let hits = Arc::new(Mutex::new(0));
+//! let wg = WaitGroup::new();
+//! for _ in 0..8 {
+//!     wg.add(1); // Go: wg.Add(1) before `go`
+//!     let (hits, wg) = (hits.clone(), wg.clone());
+//!     std::thread::spawn(move || {
+//!         *hits.lock_blocking() += 1; // Go: mu.Lock(); hits++; mu.Unlock()
+//!         wg.done();
+//!     });
+//! }
+//! futures::executor::block_on(async {
+//!     wg.wait().await; // Go: wg.Wait()
+//!     assert_eq!(*hits.lock().await, 8);
+//! });
+//! ```
 
 // --- semaphore, mutex, rwlock ---
 mod mutex;

@@ -186,7 +186,22 @@ impl<T: ?Sized + fmt::Debug> fmt::Debug for Mutex<T> {
     }
 }
 
-/// The future of [`Mutex::lock`]. Dropping it is always safe (see [`Mutex::lock`]).
+/// The future of [`Mutex::lock`]. Dropping it is always safe (see [`Mutex::lock`]): a waiting
+/// one leaves the line, and one that was already handed the lock passes it on.
+///
+/// ```
+/// use futures::FutureExt; // now_or_never: poll once
+/// use gort_channel::sync::Mutex;
+///
+/// let m = Mutex::new(0);
+/// let guard = m.try_lock().unwrap();
+/// let mut waiting = Box::pin(m.lock());
+/// assert!(waiting.as_mut().now_or_never().is_none()); // in line behind `guard`
+/// drop(guard); // the unlock hands the lock straight to `waiting`...
+/// assert!(m.try_lock().is_err()); // ...so nobody can barge in
+/// drop(waiting); // given up before it took the guard: it passes the lock on
+/// assert!(m.try_lock().is_ok());
+/// ```
 #[must_use = "futures do nothing unless awaited"]
 pub struct MutexLockFuture<'a, T: ?Sized> {
     mutex: &'a Mutex<T>,

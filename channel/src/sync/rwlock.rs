@@ -53,6 +53,17 @@ unsafe impl<T: ?Sized + Send + Sync> Sync for RwLock<T> {}
 impl<T> RwLock<T> {
     /// Readers that may hold the lock at once: every permit of the semaphore (a writer takes
     /// them all). Readers beyond it wait like any other.
+    ///
+    /// ```
+    /// use gort_channel::sync::{RwLock, Semaphore};
+    ///
+    /// assert_eq!(RwLock::<()>::MAX_READERS, Semaphore::MAX_PERMITS); // far more than threads
+    /// let lock = RwLock::new(());
+    /// let readers: Vec<_> = (0..1000).map(|_| lock.try_read().unwrap()).collect();
+    /// assert!(lock.try_write().is_err()); // a writer waits for every reader
+    /// drop(readers);
+    /// assert!(lock.try_write().is_ok());
+    /// ```
     pub const MAX_READERS: usize = Semaphore::MAX_PERMITS;
 
     /// A new, unlocked lock. `const`, so it can be a `static`.
@@ -236,6 +247,24 @@ impl<T: ?Sized + fmt::Debug> fmt::Debug for RwLock<T> {
 }
 
 /// The future of [`RwLock::read`]. Dropping it is always safe.
+///
+/// Readers share the lock; a read waits only for a writer that holds the lock or is in line
+/// before it:
+///
+/// ```
+/// use futures::FutureExt; // now_or_never: poll once
+/// use gort_channel::sync::RwLock;
+///
+/// let lock = RwLock::new(5);
+/// let a = lock.read().now_or_never().unwrap();
+/// let b = lock.read().now_or_never().unwrap(); // a second reader gets in at once
+/// assert_eq!(*a + *b, 10);
+/// drop((a, b));
+/// let writer = lock.try_write().unwrap();
+/// assert!(lock.read().now_or_never().is_none()); // would wait; dropped, it leaves the line
+/// drop(writer);
+/// assert_eq!(*lock.try_read().unwrap(), 5);
+/// ```
 #[must_use = "futures do nothing unless awaited"]
 pub struct RwLockReadFuture<'a, T: ?Sized> {
     lock: &'a RwLock<T>,
@@ -267,6 +296,23 @@ impl<T: ?Sized> fmt::Debug for RwLockReadFuture<'_, T> {
 }
 
 /// The future of [`RwLock::write`]. Dropping it is always safe.
+///
+/// A waiting writer keeps later readers out (so writers are not starved); dropping it lets
+/// them in again:
+///
+/// ```
+/// use futures::FutureExt; // now_or_never: poll once
+/// use gort_channel::sync::RwLock;
+///
+/// let lock = RwLock::new(0);
+/// let reader = lock.try_read().unwrap();
+/// let mut writer = Box::pin(lock.write());
+/// assert!(writer.as_mut().now_or_never().is_none()); // waits for `reader` to leave
+/// assert!(lock.try_read().is_err()); // a new reader queues behind the waiting writer
+/// drop(writer); // gives up its place
+/// assert!(lock.try_read().is_ok());
+/// # drop(reader);
+/// ```
 #[must_use = "futures do nothing unless awaited"]
 pub struct RwLockWriteFuture<'a, T: ?Sized> {
     lock: &'a RwLock<T>,

@@ -139,6 +139,16 @@ impl Semaphore {
     /// The most permits a semaphore can hold: `usize::MAX >> 3`, the same bound as tokio's, so
     /// code ported from tokio meets the same limit. [`RwLock`](super::RwLock) uses it as its
     /// reader count.
+    ///
+    /// ```
+    /// use gort_channel::sync::Semaphore;
+    /// use std::panic::{catch_unwind, AssertUnwindSafe};
+    ///
+    /// assert_eq!(Semaphore::MAX_PERMITS, usize::MAX >> 3);
+    /// let sem = Semaphore::new(Semaphore::MAX_PERMITS); // the most it can hold
+    /// assert_eq!(sem.available_permits(), Semaphore::MAX_PERMITS);
+    /// assert!(catch_unwind(AssertUnwindSafe(|| sem.add_permits(1))).is_err()); // one too many
+    /// ```
     pub const MAX_PERMITS: usize = usize::MAX >> 3;
 
     /// A semaphore with `permits` free permits. `const`, so it can be a `static`.
@@ -530,6 +540,20 @@ impl RawAcquire {
 ///
 /// Dropping it is always safe: while waiting it takes nothing; once granted, the permits are
 /// passed on to the next waiter (or back to the pool).
+///
+/// ```
+/// use futures::FutureExt; // now_or_never: poll once
+/// use gort_channel::sync::Semaphore;
+///
+/// let sem = Semaphore::new(2);
+/// let held = sem.try_acquire_many(2).unwrap();
+/// let mut big = Box::pin(sem.acquire_many(2));
+/// assert!(big.as_mut().now_or_never().is_none()); // waits in line
+/// drop(held); // both permits are handed to `big`, not put back in the pool
+/// assert_eq!(sem.available_permits(), 0);
+/// drop(big); // dropped before it took them: they go back
+/// assert_eq!(sem.available_permits(), 2);
+/// ```
 #[must_use = "futures do nothing unless awaited"]
 #[derive(Debug)]
 pub struct AcquireFuture<'a> {
@@ -558,6 +582,23 @@ impl Drop for AcquireFuture<'_> {
 
 /// The future of [`Semaphore::acquire_owned`] and [`Semaphore::acquire_many_owned`]; cancel
 /// safe like [`AcquireFuture`].
+///
+/// It owns an `Arc` of the semaphore, so it is `'static` and can be awaited on another thread
+/// or task:
+///
+/// ```
+/// use gort_channel::sync::Semaphore;
+/// use std::sync::Arc;
+///
+/// let sem = Arc::new(Semaphore::new(1));
+/// let acquire = sem.clone().acquire_owned();
+/// let permit = std::thread::spawn(move || futures::executor::block_on(acquire))
+///     .join()
+///     .unwrap();
+/// assert_eq!(sem.available_permits(), 0);
+/// drop(permit);
+/// assert_eq!(sem.available_permits(), 1);
+/// ```
 #[must_use = "futures do nothing unless awaited"]
 #[derive(Debug)]
 pub struct AcquireOwnedFuture {

@@ -8,6 +8,22 @@
 //! Besides runtimes you build, there is one *global* runtime, started on first use by
 //! `gort::spawn` / `gort::go` / `gort::spawn_blocking` outside any runtime, with one worker per
 //! core or `GORT_WORKERS` workers (Go's `GOMAXPROCS`). It lives until the process exits.
+//!
+//! # Example
+//!
+//! ```
+//! use gort_executor::runtime::{Builder, Handle};
+//!
+//! let rt = Builder::new().worker_threads(2).thread_name("app-worker").build().unwrap();
+//! let handle: Handle = rt.handle().clone(); // cheap; usable from any thread
+//! let sum = rt.block_on(async {
+//!     // Inside the runtime, `Handle::current()` (and `gort_executor::spawn`) find it.
+//!     let task = Handle::current().spawn(async { 20 + 1 });
+//!     task.await.unwrap() * 2
+//! });
+//! assert_eq!(sum, 42);
+//! assert_eq!(handle.metrics().workers, 2);
+//! ```
 
 mod builder;
 pub(crate) mod context;

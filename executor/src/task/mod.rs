@@ -8,6 +8,28 @@
 //! * `join`: [`JoinHandle`] and [`JoinError`].
 //!
 //! Who may do what with a task is decided by the state word alone; see `state.rs`.
+//!
+//! # Example
+//!
+//! A task's outcome through its [`JoinHandle`]: its value, or a [`JoinError`] if it was
+//! aborted or panicked.
+//!
+//! ```
+//! use gort_executor::task;
+//!
+//! gort_executor::block_on(async {
+//!     let sum = gort_executor::spawn(async { (1..=4).sum::<u32>() });
+//!     assert_eq!(sum.await.unwrap(), 10);
+//!
+//!     let stuck = gort_executor::spawn(std::future::pending::<()>());
+//!     stuck.abort();
+//!     assert!(stuck.await.unwrap_err().is_cancelled());
+//!
+//!     // Not `Send` (an `Rc`): runs on this thread, inside `block_on`.
+//!     let local = task::spawn_local(async { std::rc::Rc::new("here") });
+//!     assert_eq!(*local.await.unwrap(), "here");
+//! });
+//! ```
 
 pub(crate) mod join;
 pub(crate) mod raw;

@@ -44,6 +44,22 @@ pub struct RecvCase<'a, T> {
 
 impl<'a, T> RecvCase<'a, T> {
     /// A receive case on `rx`, or a nil case.
+    ///
+    /// A nil case is never ready, even where a receive case on the same channel would be:
+    ///
+    /// ```
+    /// use gort_channel::chan::{self, select::{poll_select_or_default, RecvCase}};
+    /// use std::task::{Context, Poll, Waker};
+    ///
+    /// let (tx, rx) = chan::bounded(1);
+    /// tx.try_send(1).unwrap();
+    /// let mut cx = Context::from_waker(Waker::noop());
+    /// let mut nil = RecvCase::<i32>::new(None);
+    /// let mut live = RecvCase::new(Some(&rx));
+    /// // Go: select { case v := <-nilChan: …; default: … } runs default
+    /// assert_eq!(poll_select_or_default(&mut [&mut nil], &[0], &mut cx), Poll::Ready(None));
+    /// assert_eq!(poll_select_or_default(&mut [&mut live], &[0], &mut cx), Poll::Ready(Some(0)));
+    /// ```
     pub fn new(rx: Option<&'a Receiver<T>>) -> Self {
         RecvCase {
             chan: rx.map(|rx| &*rx.chan),
@@ -56,6 +72,18 @@ impl<'a, T> RecvCase<'a, T> {
     ///
     /// # Panics
     /// If the case did not complete.
+    ///
+    /// ```
+    /// use gort_channel::chan::{self, select::{poll_select_or_default, RecvCase}};
+    /// use std::task::{Context, Poll, Waker};
+    ///
+    /// let (tx, rx) = chan::bounded::<i32>(1);
+    /// drop(tx); // closed: a receive is ready at once, with nothing
+    /// let mut case = RecvCase::new(Some(&rx));
+    /// let mut cx = Context::from_waker(Waker::noop());
+    /// assert_eq!(poll_select_or_default(&mut [&mut case], &[0], &mut cx), Poll::Ready(Some(0)));
+    /// assert_eq!(case.take(), None); // Go: v, ok := <-ch gives ok == false
+    /// ```
     pub fn take(&mut self) -> Option<T> {
         self.outcome
             .take()
@@ -156,6 +184,19 @@ pub struct SendCase<'a, T> {
 
 impl<'a, T> SendCase<'a, T> {
     /// A send case of `value` on `tx`, or a nil case.
+    ///
+    /// ```
+    /// use gort_channel::chan::{self, select::{poll_select_or_default, SendCase}};
+    /// use std::task::{Context, Poll, Waker};
+    ///
+    /// let (tx, rx) = chan::bounded(1);
+    /// let mut cx = Context::from_waker(Waker::noop());
+    /// let mut nil = SendCase::new(None, "never"); // Go's nil channel: never ready
+    /// let mut live = SendCase::new(Some(&tx), "sent");
+    /// let won = poll_select_or_default(&mut [&mut nil, &mut live], &[0, 1], &mut cx);
+    /// assert_eq!(won, Poll::Ready(Some(1)));
+    /// assert_eq!(rx.try_recv(), Ok("sent"));
+    /// ```
     pub fn new(tx: Option<&'a Sender<T>>, value: T) -> Self {
         SendCase {
             chan: tx.map(|tx| &*tx.chan),
@@ -165,10 +206,23 @@ impl<'a, T> SendCase<'a, T> {
         }
     }
 
-    /// The send's result, once this case completed.
+    /// The send's result, once this case completed: `Err` gives the value back if the channel
+    /// was closed.
     ///
     /// # Panics
     /// If the case did not complete.
+    ///
+    /// ```
+    /// use gort_channel::chan::{self, select::{poll_select_or_default, SendCase}};
+    /// use std::task::{Context, Poll, Waker};
+    ///
+    /// let (tx, _rx) = chan::bounded(1);
+    /// tx.close(); // a send on a closed channel completes at once, with an error
+    /// let mut case = SendCase::new(Some(&tx), 42);
+    /// let mut cx = Context::from_waker(Waker::noop());
+    /// assert_eq!(poll_select_or_default(&mut [&mut case], &[0], &mut cx), Poll::Ready(Some(0)));
+    /// assert_eq!(case.take().unwrap_err().into_inner(), 42);
+    /// ```
     pub fn take(&mut self) -> Result<(), SendError<T>> {
         self.outcome
             .take()
@@ -291,7 +345,19 @@ pub struct FutureCase<'a, F: Future> {
 }
 
 impl<'a, F: Future> FutureCase<'a, F> {
-    /// A case that polls `future`.
+    /// A case that polls `future`, pinned where the caller keeps it.
+    ///
+    /// ```
+    /// use gort_channel::chan::select::{poll_select_or_default, FutureCase};
+    /// use std::pin::pin;
+    /// use std::task::{Context, Poll, Waker};
+    ///
+    /// let mut never = pin!(std::future::pending::<()>());
+    /// let mut case = FutureCase::new(never.as_mut());
+    /// let mut cx = Context::from_waker(Waker::noop());
+    /// // A pending future is not ready: with a default arm, the default runs.
+    /// assert_eq!(poll_select_or_default(&mut [&mut case], &[0], &mut cx), Poll::Ready(None));
+    /// ```
     pub fn new(future: Pin<&'a mut F>) -> Self {
         FutureCase {
             future,
@@ -303,6 +369,18 @@ impl<'a, F: Future> FutureCase<'a, F> {
     ///
     /// # Panics
     /// If the case did not complete.
+    ///
+    /// ```
+    /// use gort_channel::chan::select::{poll_select_or_default, FutureCase};
+    /// use std::pin::pin;
+    /// use std::task::{Context, Poll, Waker};
+    ///
+    /// let mut parse = pin!(async { "42".parse::<u32>() });
+    /// let mut case = FutureCase::new(parse.as_mut());
+    /// let mut cx = Context::from_waker(Waker::noop());
+    /// assert_eq!(poll_select_or_default(&mut [&mut case], &[0], &mut cx), Poll::Ready(Some(0)));
+    /// assert_eq!(case.take(), Ok(42));
+    /// ```
     pub fn take(&mut self) -> F::Output {
         self.output
             .take()

@@ -36,6 +36,37 @@
 //! * `order.rs`: [`shuffle`], the random arm order behind Go's fair choice.
 //!
 //! The `select!` macro of gort builds on these; the tests also drive them by hand.
+//!
+//! # Example
+//!
+//! What `select!` writes for you, by hand. The receive case is completed by a thread's send,
+//! whether that send arrives before the select starts or while it waits; the send case, which
+//! nobody receives, never takes effect.
+//!
+//! ```
+//! use gort_channel::chan::select::{poll_select, shuffle, RecvCase, SelectDriver, SendCase};
+//! use gort_channel::chan::{self, TryRecvError};
+//! use std::future::poll_fn;
+//!
+//! let (nums_tx, nums) = chan::bounded::<i32>(0);
+//! let (out, out_rx) = chan::bounded::<&str>(0); // nobody receives on `out`
+//! let sender = std::thread::spawn(move || nums_tx.send_blocking(7));
+//!
+//! // Go: select { case v := <-nums: …; case out <- "hi": … }
+//! let mut order = [0, 1];
+//! shuffle(&mut order); // Go's random choice among ready cases
+//! let mut driver = SelectDriver::new();
+//! let mut recv = RecvCase::new(Some(&nums));
+//! let mut send = SendCase::new(Some(&out), "hi");
+//! let won = futures::executor::block_on(poll_fn(|cx| {
+//!     poll_select(&mut driver, &mut [&mut recv, &mut send], &order, cx)
+//! }));
+//! assert_eq!(won, 0);
+//! assert_eq!(recv.take(), Some(7));
+//! assert_eq!(sender.join().unwrap(), Ok(()));
+//! drop(send);
+//! assert_eq!(out_rx.try_recv(), Err(TryRecvError::Empty)); // the losing send never happened
+//! ```
 
 mod args;
 mod cases;
@@ -52,6 +83,38 @@ const OPEN: usize = 0;
 const ABORTED: usize = usize::MAX;
 
 /// The claim word shared by the waiter entries of one waiting select.
+///
+/// Only [`poll_select`] creates one, a fresh one for each registration, and hands it to
+/// [`SelectCase::register`] of every case; a case that registers with a channel stores it in its
+/// waiter entry, where a counterpart claims it. A case of your own only passes it on:
+///
+/// ```
+/// use gort_channel::chan::select::{poll_select, SelectCase, SelectDriver, SelectState};
+/// use std::sync::Arc;
+/// use std::task::{Context, Waker};
+///
+/// /// A case that is never ready and remembers the state it was registered with.
+/// #[derive(Default)]
+/// struct Spy(Option<Arc<SelectState>>);
+///
+/// impl SelectCase for Spy {
+///     fn try_now(&mut self, _: &mut Context<'_>) -> bool { false }
+///     fn register(&mut self, state: &Arc<SelectState>, _: usize, _: &Waker) -> bool {
+///         self.0 = Some(state.clone());
+///         true
+///     }
+///     fn update_waker(&mut self, _: &Waker) {}
+///     fn complete(&mut self) {}
+///     fn unregister(&mut self) {}
+/// }
+///
+/// let (mut a, mut b) = (Spy::default(), Spy::default());
+/// let mut driver = SelectDriver::new();
+/// let mut cx = Context::from_waker(Waker::noop());
+/// assert!(poll_select(&mut driver, &mut [&mut a, &mut b], &[0, 1], &mut cx).is_pending());
+/// // One waiting select, one claim word for all its cases.
+/// assert!(Arc::ptr_eq(a.0.as_ref().unwrap(), b.0.as_ref().unwrap()));
+/// ```
 #[derive(Debug)]
 pub struct SelectState {
     word: AtomicUsize,
@@ -99,6 +162,57 @@ impl SelectState {
 ///
 /// Implemented by [`RecvCase`], [`SendCase`] and [`FutureCase`]; a driver ([`poll_select`])
 /// calls these in the order the protocol needs and keeps the outcome in the case.
+///
+/// The calls of one select that waits and is then won by a counterpart, seen through a case
+/// that logs them and forwards them to a [`RecvCase`]:
+///
+/// ```
+/// use gort_channel::chan::select::{poll_select, RecvCase, SelectCase, SelectDriver, SelectState};
+/// use gort_channel::chan;
+/// use std::sync::Arc;
+/// use std::task::{Context, Poll, Waker};
+///
+/// struct Logged<C> {
+///     inner: C,
+///     log: Vec<&'static str>,
+/// }
+///
+/// impl<C: SelectCase> SelectCase for Logged<C> {
+///     fn try_now(&mut self, cx: &mut Context<'_>) -> bool {
+///         self.log.push("try_now");
+///         self.inner.try_now(cx)
+///     }
+///     fn register(&mut self, select: &Arc<SelectState>, index: usize, waker: &Waker) -> bool {
+///         self.log.push("register");
+///         self.inner.register(select, index, waker)
+///     }
+///     fn update_waker(&mut self, waker: &Waker) {
+///         self.log.push("update_waker");
+///         self.inner.update_waker(waker)
+///     }
+///     fn complete(&mut self) {
+///         self.log.push("complete");
+///         self.inner.complete()
+///     }
+///     fn unregister(&mut self) {
+///         self.log.push("unregister");
+///         self.inner.unregister()
+///     }
+/// }
+///
+/// let (tx, rx) = chan::bounded(0);
+/// let mut case = Logged { inner: RecvCase::new(Some(&rx)), log: Vec::new() };
+/// let mut driver = SelectDriver::new();
+/// let mut cx = Context::from_waker(Waker::noop());
+/// // Nothing to receive: the case is tried, then registered, and the select waits.
+/// assert!(poll_select(&mut driver, &mut [&mut case], &[0], &mut cx).is_pending());
+/// // A sender finds the registered case, claims the select for it and hands it the value.
+/// tx.try_send("hi").unwrap();
+/// // The next poll sees the claim: the winner collects its outcome, every case unregisters.
+/// assert_eq!(poll_select(&mut driver, &mut [&mut case], &[0], &mut cx), Poll::Ready(0));
+/// assert_eq!(case.log, ["try_now", "register", "complete", "unregister"]);
+/// assert_eq!(case.inner.take(), Some("hi"));
+/// ```
 pub trait SelectCase {
     /// Tries to complete at once, registering nothing with any channel. True if it completed;
     /// the outcome is kept in the case. A future arm is polled here (with `cx`).
@@ -119,7 +233,26 @@ pub trait SelectCase {
     }
 }
 
-/// The state a select keeps between polls.
+/// The state a select keeps between polls: whether its cases are registered, and with which
+/// claim word and waker. One driver per select, created before the first poll and polled with
+/// the same cases every time.
+///
+/// ```
+/// use gort_channel::chan::{self, select::{poll_select, RecvCase, SelectDriver}};
+/// use std::task::{Context, Poll, Waker};
+///
+/// let (tx, rx) = chan::bounded::<u8>(0);
+/// let mut driver = SelectDriver::new();
+/// let mut case = RecvCase::new(Some(&rx));
+/// let mut cx = Context::from_waker(Waker::noop());
+/// // First poll: nothing is ready, so the driver registers the case and remembers it.
+/// assert_eq!(poll_select(&mut driver, &mut [&mut case], &[0], &mut cx), Poll::Pending);
+/// // An unbuffered send finds the waiting select: a rendezvous.
+/// tx.try_send(9).unwrap();
+/// // Next poll: the driver finds the case that won.
+/// assert_eq!(poll_select(&mut driver, &mut [&mut case], &[0], &mut cx), Poll::Ready(0));
+/// assert_eq!(case.take(), Some(9));
+/// ```
 #[derive(Debug, Default)]
 pub struct SelectDriver {
     /// The claim word of the live registration, if the select is registered.

@@ -1,6 +1,6 @@
 //! What `recv(X)` and `send(X, v)` accept as `X`.
 //!
-//! API.md lets `X` be a receiver (sender) by reference, a place holding one (borrowed, never
+//! The `select!` contract lets `X` be a receiver (sender) by reference, a place holding one (borrowed, never
 //! moved) or an `Option` of either, where `None` is Go's nil channel. The `select!` macro
 //! borrows `X` once (`&X`) and asks these traits for an `Option<&Receiver<T>>`
 //! (`Option<&Sender<T>>`), so one expansion serves every form. A wrong `X` fails to compile

@@ -232,6 +232,35 @@ macro_rules! channel_info {
             pub fn capacity(&self) -> Option<usize> {
                 self.chan.cap
             }
+
+            /// Whether `self` and `other` are handles of the same channel (Go's `ch1 == ch2`).
+            /// The `==` operator and `Hash` say the same, so a handle can be a map key, as a
+            /// Go channel can.
+            ///
+            /// ```
+            /// let (tx, _rx) = gort_channel::chan::bounded::<u8>(1);
+            /// let (other, _other_rx) = gort_channel::chan::bounded::<u8>(1);
+            /// assert!(tx.same_channel(&tx.clone()));
+            /// assert!(!tx.same_channel(&other));
+            /// assert!(tx == tx.clone());
+            /// ```
+            pub fn same_channel(&self, other: &$end<T>) -> bool {
+                Arc::ptr_eq(&self.chan, &other.chan)
+            }
+        }
+
+        impl<T> PartialEq for $end<T> {
+            fn eq(&self, other: &Self) -> bool {
+                self.same_channel(other)
+            }
+        }
+
+        impl<T> Eq for $end<T> {}
+
+        impl<T> std::hash::Hash for $end<T> {
+            fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+                Arc::as_ptr(&self.chan).hash(state);
+            }
         }
 
         impl<T> fmt::Debug for $end<T> {

@@ -31,7 +31,10 @@ async fn main() {
     // `left` is now the sending end of the rightmost channel: Go's `go func(c chan int) { c <- 1 }(right)`.
     let c = left;
     gort::go(async move { c.send(1).await.expect("the rightmost link waits") });
-    let v = leftmost.recv().await.expect("the value reaches the left end");
+    let v = leftmost
+        .recv()
+        .await
+        .expect("the value reaches the left end");
     println!("{v}");
     assert_eq!(v, N as u64 + 1);
 }

@@ -3,7 +3,7 @@
 //! back and forth over one unbuffered channel, the `table`.
 //!
 //! Go → gort: `table := make(chan *Ball)` → `gort::chan::bounded(0)`; `go player("ping", table)`
-//! → `gort::go(player("ping", table.clone()))`; `ball := <-table` / `table <- ball` →
+//! → `gort::go(player("ping", table.clone(), …))`; `ball := <-table` / `table <- ball` →
 //! `recv().await` / `send(ball).await`; `time.Sleep(100 * time.Millisecond)` →
 //! `gort::time::sleep(..).await`. A Go channel value is both ends; here `Table` bundles the
 //! `Sender` and the `Receiver`, both cheap clones of one channel. Go passes a `*Ball`; the
@@ -69,7 +69,11 @@ async fn main() {
 
     gort::go(player("ping", table.clone(), game_over_tx.clone()));
     // Game on; toss the ball. This returns once "ping" has it (an unbuffered send).
-    table.tx.send(Ball::default()).await.expect("ping takes the ball");
+    table
+        .tx
+        .send(Ball::default())
+        .await
+        .expect("ping takes the ball");
     gort::go(player("pong", table.clone(), game_over_tx));
 
     let ball = game_over.recv().await.expect("the game ends"); // game over; grab the ball

@@ -11,7 +11,7 @@
 //! with a `send` arm and a `recv(done)` arm (receiving from a closed channel is ready at once, as
 //! in Go); `context.WithCancel` → `gort::context::Context::with_cancel`, and `<-ctx.Done()` →
 //! a `ctx.done()` arm. Go's `runtime.NumGoroutine()`, which shows the leak, is the runtime's
-//! count of live tasks here ([`goroutines`]).
+//! count of live tasks here (`goroutines()`).
 //!
 //! One difference matters: a gort channel closes when its last `Receiver` is dropped, so a
 //! stage blocked sending to a consumer that has gone away gets an error instead of hanging

@@ -55,7 +55,11 @@ async fn main() {
     for _ in 0..n {
         let prime = ch.recv().await.expect("the sieve never ends");
         println!("{prime}");
-        assert_eq!(Some(prime), expected.next(), "the sieve skipped or let through a number");
+        assert_eq!(
+            Some(prime),
+            expected.next(),
+            "the sieve skipped or let through a number"
+        );
         let (tx1, ch1) = gort::chan::bounded(0);
         gort::go(filter(ch, tx1, prime));
         ch = ch1;

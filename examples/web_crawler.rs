@@ -107,7 +107,10 @@ async fn main() {
             "https://golang.org/pkg/os/",
         ]
     );
-    assert!(fetches.values().all(|&n| n == 1), "fetched twice: {fetches:?}");
+    assert!(
+        fetches.values().all(|&n| n == 1),
+        "fetched twice: {fetches:?}"
+    );
     println!("{} URLs fetched, each once", fetches.len());
 }
 

@@ -1,7 +1,7 @@
 //! The channel core shared by all three flavors: Go's `hchan` (`runtime/chan.go`) in Rust.
 //!
-//! One mutex guards the buffer and two FIFO waiter queues (blocked receivers, blocked senders
-//! with their values). Under that lock:
+//! One lock (the spin [`Lock`] of `lock.rs`) guards the buffer and two FIFO waiter queues
+//! (blocked receivers, blocked senders with their values). Under that lock:
 //!
 //! * a send hands its value **directly** to the first waiting receiver, else appends it to the
 //!   buffer if there is room, else waits in the send queue holding its value;

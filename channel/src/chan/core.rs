@@ -196,7 +196,8 @@ impl<T> Inner<T> {
         None
     }
 
-    /// Records a served waiter's outcome; its waker fires when the lock is released.
+    /// Records a served waiter's outcome; its waker fires when the lock is released. A served
+    /// entry keeps only a no-op waker, so its owner may drop it under the lock.
     fn finish(&mut self, is_send: bool, key: usize, outcome: Outcome) {
         let waiter = self.queue(is_send).get_mut(key);
         waiter.outcome = outcome;
@@ -333,11 +334,20 @@ impl<T> Inner<T> {
     }
 
     /// Gives a still-waiting entry the waker of its latest poll (a task can move between
-    /// wakers); a served entry keeps nothing to wake.
-    pub(crate) fn refresh_waker(&mut self, is_send: bool, key: usize, waker: &Waker) {
+    /// wakers); a served entry keeps nothing to wake. Returns the replaced waker, which the
+    /// caller drops after unlocking: dropping a waker runs user code.
+    #[must_use = "drop the replaced waker after unlocking"]
+    pub(crate) fn refresh_waker(
+        &mut self,
+        is_send: bool,
+        key: usize,
+        waker: &Waker,
+    ) -> Option<Waker> {
         let entry = self.queue(is_send).get_mut(key);
         if entry.outcome == Outcome::Waiting && !entry.waker.will_wake(waker) {
-            entry.waker = waker.clone();
+            Some(std::mem::replace(&mut entry.waker, waker.clone()))
+        } else {
+            None
         }
     }
 
@@ -367,8 +377,11 @@ impl<T> Chan<T> {
         }
     }
 
-    /// Locks the channel. No user code runs under the lock (wakers fire and values drop after
-    /// unlocking), so the core is always consistent when the lock is released.
+    /// Locks the channel. Wakers fire and values drop only after unlocking: whoever replaces a
+    /// waker or removes a still-waiting entry drops it after the guard. (The one piece of user
+    /// code run under the lock is `Waker::clone` of the polling task's waker.) So user code
+    /// never runs into the non-reentrant lock, and the core is consistent whenever it is
+    /// released.
     pub(crate) fn lock(&self) -> Guard<'_, T> {
         Guard {
             guard: Some(self.inner.lock()),

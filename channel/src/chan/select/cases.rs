@@ -91,7 +91,9 @@ impl<T> SelectCase for RecvCase<'_, T> {
 
     fn update_waker(&mut self, waker: &Waker) {
         if let (Some(chan), Some(key)) = (self.chan, self.key) {
-            chan.lock().refresh_waker(false, key, waker);
+            // The guard is a temporary: the old waker is dropped after unlocking.
+            let old = chan.lock().refresh_waker(false, key, waker);
+            drop(old);
         }
     }
 
@@ -119,6 +121,9 @@ impl<T> SelectCase for RecvCase<'_, T> {
                 // Only a winning case is served; a select dropped after winning gives it back.
                 inner.give_back(value);
             }
+            drop(inner);
+            // A case that did not win still holds the select's waker: dropped after unlocking.
+            drop(entry);
         }
     }
 }
@@ -211,7 +216,9 @@ impl<T> SelectCase for SendCase<'_, T> {
 
     fn update_waker(&mut self, waker: &Waker) {
         if let (Some(chan), Some(key)) = (self.chan, self.key) {
-            chan.lock().refresh_waker(true, key, waker);
+            // The guard is a temporary: the old waker is dropped after unlocking.
+            let old = chan.lock().refresh_waker(true, key, waker);
+            drop(old);
         }
     }
 
@@ -231,6 +238,7 @@ impl<T> SelectCase for SendCase<'_, T> {
 
     fn unregister(&mut self) {
         if let (Some(chan), Some(key)) = (self.chan, self.key.take()) {
+            // The guard is a temporary: the entry (its waker too) drops after unlocking.
             let entry = chan.lock().sendq.remove(key);
             // A case that did not win still holds its value: keep it for a retry.
             if entry.outcome == Outcome::Waiting {

@@ -23,6 +23,10 @@
 //! * a sender whose value was already taken counts as sent (the rendezvous happened); otherwise
 //!   its value is dropped with it, never sent.
 //!
+//! A `Stream` receiver waits as a *listener* (`notify_only`): never handed a value, only woken
+//! to try again — by every send that passes it, and by every sender that starts waiting
+//! ([`Inner::push_sender`]), so that a listener and a waiting sender never wait on each other.
+//!
 //! Select (see `select/mod.rs`): an entry may belong to a select, which owns one claim word. Whoever
 //! serves such an entry must first claim the select for that entry's case with a CAS; entries of
 //! selects already claimed are dead and are unlinked. A select never serves its own entries.
@@ -231,6 +235,24 @@ impl<T> Inner<T> {
             return TrySend::Sent;
         }
         TrySend::Full(value)
+    }
+
+    /// Queues a sender that must wait (`waiter` holds its value); returns its key. Every
+    /// listener (a `Stream` receiver, which [`has_partner`] does not count) is woken to try
+    /// again and finds it: a select's send case registers under a different lock acquisition
+    /// than its try pass, so a listener may have started waiting in between.
+    pub(crate) fn push_sender(&mut self, waiter: Waiter<T>) -> usize {
+        let key = self.sendq.push_back(waiter);
+        let mut cursor = self.recvq.front();
+        while let Some(listener) = cursor {
+            cursor = self.recvq.next(listener);
+            let entry = self.recvq.get(listener);
+            if entry.notify_only && entry.select.is_none() {
+                self.recvq.unlink(listener);
+                self.finish(false, listener, Outcome::Done);
+            }
+        }
+        key
     }
 
     /// Takes the value of the first waiting sender (claimed), completing its send.

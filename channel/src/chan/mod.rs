@@ -434,12 +434,8 @@ impl<T> Future for SendFuture<'_, T> {
                     TrySend::Sent => Poll::Ready(Ok(())),
                     TrySend::Closed(v) => Poll::Ready(Err(SendError(v))),
                     TrySend::Full(v) => {
-                        this.key = Some(inner.sendq.push_back(Waiter::new(
-                            cx.waker(),
-                            None,
-                            Some(v),
-                            false,
-                        )));
+                        this.key =
+                            Some(inner.push_sender(Waiter::new(cx.waker(), None, Some(v), false)));
                         Poll::Pending
                     }
                 }

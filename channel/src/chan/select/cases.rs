@@ -205,7 +205,9 @@ impl<T> SelectCase for SendCase<'_, T> {
         if inner.send_ready(chan.cap, Some(select)) {
             return false;
         }
-        self.key = Some(inner.sendq.push_back(Waiter::new(
+        // A `Stream` receiver may have started listening since the try pass: `push_sender`
+        // wakes it to come and take the value.
+        self.key = Some(inner.push_sender(Waiter::new(
             waker,
             Some((select.clone(), index)),
             self.value.take(),

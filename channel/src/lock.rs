@@ -16,7 +16,7 @@
 //! harness; the same back-off without jitter gained only half of that).
 //!
 //! Under loom it is built on loom's atomics and cell and checked by its own model; the
-//! channel models use loom's `Mutex` instead (see below).
+//! channel and sync models use loom's `Mutex` instead (see below).
 
 #[cfg_attr(loom, allow(dead_code))]
 mod spin {
@@ -25,8 +25,10 @@ mod spin {
 
     #[cfg(not(loom))]
     use std::{cell::UnsafeCell, sync::atomic::AtomicBool};
-    // Under loom the real lock runs on loom's atomics and cell, so every channel model also
-    // checks the lock: mutual exclusion, and that the unlock store publishes the writes.
+    // Under loom the spin lock runs on loom's atomics and cell, so that its own model
+    // (`spin_lock_excludes_and_publishes` below) checks mutual exclusion and that the unlock
+    // store publishes the writes. No other model uses it: under loom, `Lock` (the lock of the
+    // channels and of the sync primitives) is loom's `Mutex` (`model_lock` below).
     #[cfg(loom)]
     use loom::{cell::UnsafeCell, sync::atomic::AtomicBool};
 

@@ -50,6 +50,11 @@
 //! * `select_cancelled_after_its_claim_loses_nothing`: a select is polled once and dropped,
 //!   maybe after a sender claimed one of its cases and handed it the value: the value is
 //!   received exactly once (by the select, or by a later `recv`).
+//! * `stream_races_a_select_send` / `stream_races_a_send`: a `Stream` receiver (a listener,
+//!   never handed a value) polls while a select's send arm, or a plain `send`, on an unbuffered
+//!   channel tries and registers: the value arrives exactly once and nobody hangs. The select
+//!   version found the bug fixed by `Inner::push_sender`: a listener that started waiting
+//!   between the select's try pass and its registration was never told of the waiting sender.
 
 use crate::chan::select::{poll_select, FutureCase, RecvCase, SelectDriver, SendCase};
 use crate::chan::{self, Receiver, SendError, Sender, TryRecvError};
@@ -498,5 +503,47 @@ fn select_repolled_with_a_new_waker_is_woken() {
         }));
         assert_eq!((won, case2.take()), (1, Some(9)));
         sender.join().unwrap().unwrap();
+    });
+}
+
+// ---------------------------------------------------------------------------------------------
+// (f) A `Stream` receiver (a listener) racing a sender that starts waiting.
+
+/// Receives from `rx` as a `Stream` (the async `for v := range rx`) until it ends.
+fn stream_all(mut rx: Receiver<u32>) -> Vec<u32> {
+    use futures_core::Stream;
+    let mut got = Vec::new();
+    while let Some(v) = block_on(poll_fn(|cx| Pin::new(&mut rx).poll_next(cx))) {
+        got.push(v);
+    }
+    got
+}
+
+#[test]
+fn stream_races_a_select_send() {
+    loom::model(|| {
+        let (tx, rx) = chan::bounded::<u32>(0);
+        let listener = thread::spawn(move || stream_all(rx));
+        {
+            let mut driver = SelectDriver::new();
+            let mut send = SendCase::new(Some(&tx), 7);
+            let won = block_on(poll_fn(|cx| {
+                poll_select(&mut driver, &mut [&mut send], &[0], cx)
+            }));
+            assert_eq!((won, send.take()), (0, Ok(())));
+        }
+        drop(tx); // closes the channel: the stream ends
+        assert_eq!(listener.join().unwrap(), [7], "received exactly once");
+    });
+}
+
+#[test]
+fn stream_races_a_send() {
+    loom::model(|| {
+        let (tx, rx) = chan::bounded::<u32>(0);
+        let listener = thread::spawn(move || stream_all(rx));
+        block_on(tx.send(7)).unwrap();
+        drop(tx);
+        assert_eq!(listener.join().unwrap(), [7], "received exactly once");
     });
 }

@@ -1,5 +1,5 @@
-//! The waiter queue: every blocked operation of every channel (and, later, of every sync
-//! primitive) waits in one of these.
+//! The waiter queue: every blocked operation of every channel and of every sync primitive
+//! waits in one of these.
 //!
 //! A FIFO list threaded through a `slab`, so that an entry is added, served from the front and
 //! unlinked from the middle (a cancelled future) in O(1), and a waiting future finds its entry by

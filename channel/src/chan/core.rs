@@ -1,7 +1,7 @@
 //! The channel core shared by all three flavors: Go's `hchan` (`runtime/chan.go`) in Rust.
 //!
-//! One mutex guards the buffer and two FIFO waiter queues (blocked receivers, blocked senders
-//! with their values). Under that lock:
+//! One lock (the spin [`Lock`] of `lock.rs`) guards the buffer and two FIFO waiter queues
+//! (blocked receivers, blocked senders with their values). Under that lock:
 //!
 //! * a send hands its value **directly** to the first waiting receiver, else appends it to the
 //!   buffer if there is room, else waits in the send queue holding its value;
@@ -22,6 +22,10 @@
 //!   close — so it is received before the end-of-channel `None`;
 //! * a sender whose value was already taken counts as sent (the rendezvous happened); otherwise
 //!   its value is dropped with it, never sent.
+//!
+//! A `Stream` receiver waits as a *listener* (`notify_only`): never handed a value, only woken
+//! to try again — by every send that passes it, and by every sender that starts waiting
+//! ([`Inner::push_sender`]), so that a listener and a waiting sender never wait on each other.
 //!
 //! Select (see `select/mod.rs`): an entry may belong to a select, which owns one claim word. Whoever
 //! serves such an entry must first claim the select for that entry's case with a CAS; entries of
@@ -196,7 +200,8 @@ impl<T> Inner<T> {
         None
     }
 
-    /// Records a served waiter's outcome; its waker fires when the lock is released.
+    /// Records a served waiter's outcome; its waker fires when the lock is released. A served
+    /// entry keeps only a no-op waker, so its owner may drop it under the lock.
     fn finish(&mut self, is_send: bool, key: usize, outcome: Outcome) {
         let waiter = self.queue(is_send).get_mut(key);
         waiter.outcome = outcome;
@@ -230,6 +235,24 @@ impl<T> Inner<T> {
             return TrySend::Sent;
         }
         TrySend::Full(value)
+    }
+
+    /// Queues a sender that must wait (`waiter` holds its value); returns its key. Every
+    /// listener (a `Stream` receiver, which [`has_partner`] does not count) is woken to try
+    /// again and finds it: a select's send case registers under a different lock acquisition
+    /// than its try pass, so a listener may have started waiting in between.
+    pub(crate) fn push_sender(&mut self, waiter: Waiter<T>) -> usize {
+        let key = self.sendq.push_back(waiter);
+        let mut cursor = self.recvq.front();
+        while let Some(listener) = cursor {
+            cursor = self.recvq.next(listener);
+            let entry = self.recvq.get(listener);
+            if entry.notify_only && entry.select.is_none() {
+                self.recvq.unlink(listener);
+                self.finish(false, listener, Outcome::Done);
+            }
+        }
+        key
     }
 
     /// Takes the value of the first waiting sender (claimed), completing its send.
@@ -333,11 +356,20 @@ impl<T> Inner<T> {
     }
 
     /// Gives a still-waiting entry the waker of its latest poll (a task can move between
-    /// wakers); a served entry keeps nothing to wake.
-    pub(crate) fn refresh_waker(&mut self, is_send: bool, key: usize, waker: &Waker) {
+    /// wakers); a served entry keeps nothing to wake. Returns the replaced waker, which the
+    /// caller drops after unlocking: dropping a waker runs user code.
+    #[must_use = "drop the replaced waker after unlocking"]
+    pub(crate) fn refresh_waker(
+        &mut self,
+        is_send: bool,
+        key: usize,
+        waker: &Waker,
+    ) -> Option<Waker> {
         let entry = self.queue(is_send).get_mut(key);
         if entry.outcome == Outcome::Waiting && !entry.waker.will_wake(waker) {
-            entry.waker = waker.clone();
+            Some(std::mem::replace(&mut entry.waker, waker.clone()))
+        } else {
+            None
         }
     }
 
@@ -367,8 +399,11 @@ impl<T> Chan<T> {
         }
     }
 
-    /// Locks the channel. No user code runs under the lock (wakers fire and values drop after
-    /// unlocking), so the core is always consistent when the lock is released.
+    /// Locks the channel. Wakers fire and values drop only after unlocking: whoever replaces a
+    /// waker or removes a still-waiting entry drops it after the guard. (The one piece of user
+    /// code run under the lock is `Waker::clone` of the polling task's waker.) So user code
+    /// never runs into the non-reentrant lock, and the core is consistent whenever it is
+    /// released.
     pub(crate) fn lock(&self) -> Guard<'_, T> {
         Guard {
             guard: Some(self.inner.lock()),

@@ -486,6 +486,7 @@ impl<T> SendFuture<'_, T> {
         match self.key.take() {
             None => self.value.take(),
             Some(key) => {
+                // The guard is a temporary: the entry (its waker too) drops after unlocking.
                 let entry = self.chan.lock().sendq.remove(key);
                 match entry.outcome {
                     Outcome::Done => None,
@@ -515,12 +516,8 @@ impl<T> Future for SendFuture<'_, T> {
                     TrySend::Sent => Poll::Ready(Ok(())),
                     TrySend::Closed(v) => Poll::Ready(Err(SendError(v))),
                     TrySend::Full(v) => {
-                        this.key = Some(inner.sendq.push_back(Waiter::new(
-                            cx.waker(),
-                            None,
-                            Some(v),
-                            false,
-                        )));
+                        this.key =
+                            Some(inner.push_sender(Waiter::new(cx.waker(), None, Some(v), false)));
                         Poll::Pending
                     }
                 }
@@ -529,7 +526,9 @@ impl<T> Future for SendFuture<'_, T> {
                 let mut inner = this.chan.lock();
                 match inner.sendq.get(key).outcome {
                     Outcome::Waiting => {
-                        inner.refresh_waker(true, key, cx.waker());
+                        let old = inner.refresh_waker(true, key, cx.waker());
+                        drop(inner);
+                        drop(old); // after unlocking
                         Poll::Pending
                     }
                     Outcome::Done => {
@@ -621,7 +620,9 @@ fn poll_recv<T>(
         let mut inner = chan.lock();
         match inner.recvq.get(k).outcome {
             Outcome::Waiting => {
-                inner.refresh_waker(false, k, cx.waker());
+                let old = inner.refresh_waker(false, k, cx.waker());
+                drop(inner);
+                drop(old); // after unlocking
                 return Poll::Pending;
             }
             Outcome::Done if !notify_only => {
@@ -667,6 +668,9 @@ fn cancel_recv<T>(chan: &Chan<T>, key: &mut Option<usize>) {
         if let Some(value) = entry.value.take() {
             inner.give_back(value);
         }
+        drop(inner);
+        // A still-waiting entry holds the task's waker: dropped after unlocking.
+        drop(entry);
     }
 }
 

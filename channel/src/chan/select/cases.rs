@@ -119,7 +119,9 @@ impl<T> SelectCase for RecvCase<'_, T> {
 
     fn update_waker(&mut self, waker: &Waker) {
         if let (Some(chan), Some(key)) = (self.chan, self.key) {
-            chan.lock().refresh_waker(false, key, waker);
+            // The guard is a temporary: the old waker is dropped after unlocking.
+            let old = chan.lock().refresh_waker(false, key, waker);
+            drop(old);
         }
     }
 
@@ -147,6 +149,9 @@ impl<T> SelectCase for RecvCase<'_, T> {
                 // Only a winning case is served; a select dropped after winning gives it back.
                 inner.give_back(value);
             }
+            drop(inner);
+            // A case that did not win still holds the select's waker: dropped after unlocking.
+            drop(entry);
         }
     }
 }
@@ -254,7 +259,9 @@ impl<T> SelectCase for SendCase<'_, T> {
         if inner.send_ready(chan.cap, Some(select)) {
             return false;
         }
-        self.key = Some(inner.sendq.push_back(Waiter::new(
+        // A `Stream` receiver may have started listening since the try pass: `push_sender`
+        // wakes it to come and take the value.
+        self.key = Some(inner.push_sender(Waiter::new(
             waker,
             Some((select.clone(), index)),
             self.value.take(),
@@ -265,7 +272,9 @@ impl<T> SelectCase for SendCase<'_, T> {
 
     fn update_waker(&mut self, waker: &Waker) {
         if let (Some(chan), Some(key)) = (self.chan, self.key) {
-            chan.lock().refresh_waker(true, key, waker);
+            // The guard is a temporary: the old waker is dropped after unlocking.
+            let old = chan.lock().refresh_waker(true, key, waker);
+            drop(old);
         }
     }
 
@@ -285,6 +294,7 @@ impl<T> SelectCase for SendCase<'_, T> {
 
     fn unregister(&mut self) {
         if let (Some(chan), Some(key)) = (self.chan, self.key.take()) {
+            // The guard is a temporary: the entry (its waker too) drops after unlocking.
             let entry = chan.lock().sendq.remove(key);
             // A case that did not win still holds its value: keep it for a retry.
             if entry.outcome == Outcome::Waiting {

@@ -1,0 +1,169 @@
+//! A `Receiver` polled as a `Stream` waits as a *listener* (a notify-only waiter): it is woken to
+//! try again, never handed a value. These tests check that every way a sender can start waiting
+//! wakes such a listener, so that the two never wait on each other. The loom model of the same
+//! race is `select_send_races_a_stream` in `src/loom_tests.rs`.
+
+// Plain-thread tests, driven by hand with counting wakers.
+#![cfg(not(loom))]
+
+use futures::Stream;
+use gort_channel::chan::select::{poll_select, FutureCase, SelectDriver, SendCase};
+use gort_channel::chan::{self, Receiver, SendError};
+use std::cell::RefCell;
+use std::future::{poll_fn, Future};
+use std::pin::{pin, Pin};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::task::{Context, Poll, Wake, Waker};
+
+/// A waker that counts its wake-ups.
+struct Count(AtomicUsize);
+
+impl Wake for Count {
+    fn wake(self: Arc<Self>) {
+        self.0.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+fn counting_waker() -> (Arc<Count>, Waker) {
+    let count = Arc::new(Count(AtomicUsize::new(0)));
+    (count.clone(), Waker::from(count))
+}
+
+fn wakes(count: &Count) -> usize {
+    count.0.load(Ordering::SeqCst)
+}
+
+fn poll_next(rx: &mut Receiver<u32>, waker: &Waker) -> Poll<Option<u32>> {
+    Pin::new(rx).poll_next(&mut Context::from_waker(waker))
+}
+
+/// The interleaving found by review, made deterministic: the select's send arm finds no
+/// receiver in its try pass; then (from a future arm polled later in the same try pass) a
+/// stream starts listening; then the send arm registers. Before the fix the registration did
+/// not count the listener as a partner and told nobody: the select waited for a receiver, the
+/// stream for a sender, forever.
+#[test]
+fn a_stream_that_starts_listening_before_a_select_send_registers_is_woken() {
+    let (tx, rx) = chan::bounded::<u32>(0);
+    let rx = RefCell::new(rx);
+    let (stream_wakes, stream_waker) = counting_waker();
+    let (select_wakes, select_waker) = counting_waker();
+
+    let mut listened = false;
+    let mut listen = pin!(poll_fn(|_| {
+        if !listened {
+            listened = true;
+            let first = poll_next(&mut rx.borrow_mut(), &stream_waker);
+            assert_eq!(first, Poll::Pending, "nothing to receive yet");
+        }
+        Poll::<()>::Pending
+    }));
+    let mut driver = SelectDriver::new();
+    let mut send = SendCase::new(Some(&tx), 7);
+    let mut listener = FutureCase::new(listen.as_mut());
+    let mut cx = Context::from_waker(&select_waker);
+    // Tried in this order: the send arm (no receiver), then the future arm (the stream
+    // listens), then the send arm registers.
+    let first = poll_select(
+        &mut driver,
+        &mut [&mut send, &mut listener],
+        &[0, 1],
+        &mut cx,
+    );
+    assert!(first.is_pending());
+    assert_eq!(
+        wakes(&stream_wakes),
+        1,
+        "the listening stream was not told that a sender now waits: \
+         the select and the stream would wait on each other forever"
+    );
+
+    // Woken, the stream takes the value from the select's send entry...
+    assert_eq!(
+        poll_next(&mut rx.borrow_mut(), &stream_waker),
+        Poll::Ready(Some(7))
+    );
+    // ...which completes the select's send arm.
+    assert_eq!(wakes(&select_wakes), 1);
+    let won = poll_select(
+        &mut driver,
+        &mut [&mut send, &mut listener],
+        &[0, 1],
+        &mut cx,
+    );
+    assert_eq!(won, Poll::Ready(0));
+    assert_eq!(send.take(), Ok(()));
+}
+
+/// A plain `send` future tries and registers under one lock: the try already wakes the
+/// listener, and the woken stream finds the waiting sender.
+#[test]
+fn a_waiting_send_future_wakes_a_listening_stream() {
+    let (tx, mut rx) = chan::bounded::<u32>(0);
+    let (stream_wakes, stream_waker) = counting_waker();
+    assert_eq!(poll_next(&mut rx, &stream_waker), Poll::Pending);
+
+    let (send_wakes, send_waker) = counting_waker();
+    let mut send = tx.send(7);
+    let first = Pin::new(&mut send).poll(&mut Context::from_waker(&send_waker));
+    assert!(
+        first.is_pending(),
+        "a stream listener is never handed a value"
+    );
+    assert_eq!(wakes(&stream_wakes), 1);
+
+    assert_eq!(poll_next(&mut rx, &stream_waker), Poll::Ready(Some(7)));
+    assert_eq!(wakes(&send_wakes), 1);
+    let done = Pin::new(&mut send).poll(&mut Context::from_waker(&send_waker));
+    assert_eq!(done, Poll::Ready(Ok(())));
+}
+
+/// A select's send arm registered while a stream listens, then the channel closes: both end.
+#[test]
+fn close_ends_a_registered_select_send_and_a_listening_stream() {
+    let (tx, rx) = chan::bounded::<u32>(0);
+    let rx = RefCell::new(rx);
+    let (stream_wakes, stream_waker) = counting_waker();
+    let (select_wakes, select_waker) = counting_waker();
+
+    let mut listened = false;
+    let mut listen = pin!(poll_fn(|_| {
+        if !listened {
+            listened = true;
+            assert!(poll_next(&mut rx.borrow_mut(), &stream_waker).is_pending());
+        }
+        Poll::<()>::Pending
+    }));
+    let mut driver = SelectDriver::new();
+    let mut send = SendCase::new(Some(&tx), 7);
+    let mut listener = FutureCase::new(listen.as_mut());
+    let mut cx = Context::from_waker(&select_waker);
+    let first = poll_select(
+        &mut driver,
+        &mut [&mut send, &mut listener],
+        &[0, 1],
+        &mut cx,
+    );
+    assert!(first.is_pending());
+    // (With the fix the registration already woke the stream; it has not polled since.)
+
+    assert!(tx.close());
+    assert!(wakes(&select_wakes) >= 1, "close wakes the waiting select");
+    assert!(
+        wakes(&stream_wakes) >= 1,
+        "close wakes the listening stream"
+    );
+    let won = poll_select(
+        &mut driver,
+        &mut [&mut send, &mut listener],
+        &[0, 1],
+        &mut cx,
+    );
+    assert_eq!(won, Poll::Ready(0));
+    assert_eq!(send.take(), Err(SendError(7)), "the value comes back");
+    assert_eq!(
+        poll_next(&mut rx.borrow_mut(), &stream_waker),
+        Poll::Ready(None)
+    );
+}

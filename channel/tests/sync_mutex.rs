@@ -2,6 +2,8 @@
 //! starvation), try_lock with and without waiters, cancel safety, the blocking API, panics
 //! while locked, and the std-like traits.
 
+#![cfg(not(loom))]
+
 use futures::task::noop_waker;
 use gort_channel::sync::{Mutex, MutexGuard};
 use std::cell::Cell;

@@ -2,6 +2,8 @@
 //! starved by later readers, queued readers enter together, cancel safety, the blocking API,
 //! and a consistency stress test.
 
+#![cfg(not(loom))]
+
 use futures::task::noop_waker;
 use gort_channel::sync::RwLock;
 use std::future::Future;

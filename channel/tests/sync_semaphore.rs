@@ -4,6 +4,8 @@
 //!
 //! Futures are polled by hand (`poll_once`) where the order of events must be exact.
 
+#![cfg(not(loom))]
+
 use futures::task::{noop_waker, ArcWake};
 use gort_channel::coop;
 use gort_channel::sync::Semaphore;

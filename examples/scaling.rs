@@ -1,7 +1,7 @@
 //! How gort's executor scales with worker threads, next to tokio's multi-thread runtime.
 //!
 //! `cargo run --release --example scaling -- 1 2 4 8 16` (default: 1 2 and the core count).
-//! For each worker count and workload it prints the median wall time of 5 runs and the speedup
+//! For each worker count and workload it prints the median wall time of 5 runs (`--runs N` to change it) and the speedup
 //! over one worker; every run checks its result. Meant for a many-core machine; on 2 cores it
 //! only shows 1 → 2.
 //!
@@ -216,10 +216,10 @@ fn median(mut v: Vec<Duration>) -> Duration {
     v[v.len() / 2]
 }
 
-fn measure<R: Rt>(rt: &R, f: fn(&R)) -> Duration {
+fn measure<R: Rt>(rt: &R, f: fn(&R), runs: usize) -> Duration {
     f(rt); // warm-up
     median(
-        (0..5)
+        (0..runs)
             .map(|_| {
                 let t = Instant::now();
                 f(rt);
@@ -242,10 +242,18 @@ fn workloads<R: Rt>() -> Vec<Workload<R>> {
 }
 
 fn main() {
-    let mut counts: Vec<usize> = std::env::args()
-        .skip(1)
-        .filter_map(|a| a.parse().ok())
-        .collect();
+    let mut args: Vec<String> = std::env::args().skip(1).collect();
+    // `--runs N`: measured runs per cell (default 5; the examples test uses 1 to stay quick).
+    let mut runs = 5;
+    if let Some(at) = args.iter().position(|a| a == "--runs") {
+        runs = args
+            .get(at + 1)
+            .and_then(|n| n.parse().ok())
+            .filter(|&n| n > 0)
+            .expect("--runs takes a positive number, e.g. --runs 3");
+        args.drain(at..at + 2);
+    }
+    let mut counts: Vec<usize> = args.iter().filter_map(|a| a.parse().ok()).collect();
     if counts.is_empty() {
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
         counts = vec![1, 2];
@@ -264,7 +272,7 @@ fn main() {
                     .build()
                     .unwrap(),
             );
-            let gt = measure(&g, workloads::<Gort>()[i].1);
+            let gt = measure(&g, workloads::<Gort>()[i].1, runs);
             drop(g);
             let t = Tokio(
                 tokio::runtime::Builder::new_multi_thread()
@@ -272,7 +280,7 @@ fn main() {
                     .build()
                     .unwrap(),
             );
-            let tt = measure(&t, workloads::<Tokio>()[i].1);
+            let tt = measure(&t, workloads::<Tokio>()[i].1, runs);
             drop(t);
             let (gb, tb) = *base.get_or_insert((gt, tt));
             println!(

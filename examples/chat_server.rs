@@ -17,10 +17,10 @@
 //! in a `Hub` of senders that each connection gets a clone of (Go keeps them in package
 //! variables); the broadcaster's `select` is `gort::select!`; `net.Listen`/`Accept` are
 //! `async_net::TcpListener`, `bufio.Scanner` is `futures::io::BufReader::lines` and
-//! `fmt.Fprintln(conn, msg)` is `write_all`. Differences: Go's `type client chan<- string` is its
-//! own map key, but gort's channels cannot be compared, so a `Client` carries its peer address
-//! as its identity and the broadcaster keeps a `Vec` in arrival order (which also makes the
-//! "here now" list deterministic). Go's `handleConn` closes the connection as soon as the client
+//! `fmt.Fprintln(conn, msg)` is `write_all`. Go's `type client chan<- string` is its own map key;
+//! gort's `Sender` is `Eq + Hash` by channel too, so a leaving client is found by its channel
+//! (`c.ch == cli`). Differences: the broadcaster keeps a `Vec` in arrival order rather than a
+//! map (which makes the "here now" list deterministic). Go's `handleConn` closes the connection as soon as the client
 //! has left; here it closes when its last handle is dropped, which is after `clientWriter` has
 //! written everything the broadcaster gave it. The broadcaster returns once nobody can send to it
 //! (Go's runs forever), so the scripted session ends by aborting the accept loop.
@@ -42,10 +42,9 @@ use gort::chan::{Receiver, Sender};
 /// A connected client, as the broadcaster knows it (Go: `type client chan<- string`, plus the
 /// name of exercise 8.12).
 struct Client {
-    /// Who it is: Go compares the channels themselves; gort's cannot be compared.
-    addr: SocketAddr,
     name: String,
-    /// Where the broadcaster puts the lines for this client's writer.
+    /// Where the broadcaster puts the lines for this client's writer; also who it is (Go
+    /// compares the channels themselves, and so can gort).
     ch: Sender<String>,
 }
 
@@ -53,7 +52,7 @@ struct Client {
 #[derive(Clone)]
 struct Hub {
     entering: Sender<Client>,
-    leaving: Sender<SocketAddr>,
+    leaving: Sender<Sender<String>>,
     /// Every line any client says, on its way to all of them.
     messages: Sender<String>,
 }
@@ -72,7 +71,7 @@ async fn serve(listener: TcpListener) {
     };
     loop {
         match listener.accept().await {
-            Ok((conn, addr)) => gort::go(handle_conn(conn, addr, hub.clone())),
+            Ok((conn, _addr)) => gort::go(handle_conn(conn, hub.clone())),
             Err(err) => eprintln!("accept: {err}"), // Go: log.Print(err); continue
         }
     }
@@ -80,7 +79,7 @@ async fn serve(listener: TcpListener) {
 
 async fn broadcaster(
     entering: Receiver<Client>,
-    leaving: Receiver<SocketAddr>,
+    leaving: Receiver<Sender<String>>,
     messages: Receiver<String>,
 ) {
     let mut clients: Vec<Client> = Vec::new(); // who is in the room, in arrival order
@@ -102,9 +101,9 @@ async fn broadcaster(
                 let _ = cli.ch.send(here).await;
                 clients.push(cli); // Go: clients[cli] = true
             }
-            addr = recv(leaving) => {
-                let Some(addr) = addr else { return };
-                if let Some(i) = clients.iter().position(|c| c.addr == addr) {
+            cli = recv(leaving) => {
+                let Some(cli) = cli else { return };
+                if let Some(i) = clients.iter().position(|c| c.ch == cli) {
                     clients.remove(i).ch.close(); // Go: delete(clients, cli); close(cli)
                 }
             }
@@ -112,7 +111,7 @@ async fn broadcaster(
     }
 }
 
-async fn handle_conn(conn: TcpStream, addr: SocketAddr, hub: Hub) {
+async fn handle_conn(conn: TcpStream, hub: Hub) {
     let (ch, ch_rx) = gort::chan::bounded(0); // lines for this client, from anyone
     gort::go(client_writer(conn.clone(), ch_rx));
 
@@ -128,7 +127,6 @@ async fn handle_conn(conn: TcpStream, addr: SocketAddr, hub: Hub) {
         .await
         .expect(RUNNING);
     let cli = Client {
-        addr,
         name: who.clone(),
         ch: ch.clone(),
     };
@@ -141,7 +139,7 @@ async fn handle_conn(conn: TcpStream, addr: SocketAddr, hub: Hub) {
             .expect(RUNNING);
     }
 
-    hub.leaving.send(addr).await.expect(RUNNING);
+    hub.leaving.send(ch.clone()).await.expect(RUNNING);
     hub.messages
         .send(format!("{who} has left"))
         .await

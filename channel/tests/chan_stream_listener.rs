@@ -96,6 +96,54 @@ fn a_stream_that_starts_listening_before_a_select_send_registers_is_woken() {
     assert_eq!(send.take(), Ok(()));
 }
 
+/// The same interleaving inside one task: a select with a `send` arm and an `rx.next()` future
+/// arm on one unbuffered channel. The listener is the select's own task, so registering the
+/// send must not wake it: the task would poll, withdraw, register and wake itself again,
+/// spinning where Go's select (a send and a receive on one unbuffered channel) blocks.
+#[test]
+fn a_select_send_does_not_wake_its_own_tasks_stream() {
+    let (tx, rx) = chan::bounded::<u32>(0);
+    let rx = RefCell::new(rx);
+    let (select_wakes, select_waker) = counting_waker();
+
+    let mut listen = pin!(poll_fn(|cx| {
+        // The future arm is polled with the select's own waker, as in a real task.
+        match poll_next(&mut rx.borrow_mut(), cx.waker()) {
+            Poll::Pending => Poll::Pending,
+            Poll::Ready(v) => Poll::Ready(v),
+        }
+    }));
+    let mut driver = SelectDriver::new();
+    let mut send = SendCase::new(Some(&tx), 7);
+    let mut listener = FutureCase::new(listen.as_mut());
+    let mut cx = Context::from_waker(&select_waker);
+    let first = poll_select(
+        &mut driver,
+        &mut [&mut send, &mut listener],
+        &[0, 1],
+        &mut cx,
+    );
+    assert!(first.is_pending());
+    assert_eq!(
+        wakes(&select_wakes),
+        0,
+        "the select woke itself: it would spin instead of waiting"
+    );
+
+    // A receiver from another task still meets the waiting send arm.
+    let other = rx.borrow().clone();
+    assert_eq!(other.try_recv(), Ok(7));
+    assert_eq!(wakes(&select_wakes), 1);
+    let won = poll_select(
+        &mut driver,
+        &mut [&mut send, &mut listener],
+        &[0, 1],
+        &mut cx,
+    );
+    assert_eq!(won, Poll::Ready(0));
+    assert_eq!(send.take(), Ok(()));
+}
+
 /// A plain `send` future tries and registers under one lock: the try already wakes the
 /// listener, and the woken stream finds the waiting sender.
 #[test]

@@ -241,13 +241,18 @@ impl<T> Inner<T> {
     /// listener (a `Stream` receiver, which [`has_partner`] does not count) is woken to try
     /// again and finds it: a select's send case registers under a different lock acquisition
     /// than its try pass, so a listener may have started waiting in between.
+    ///
+    /// A listener of the sender's own task is left waiting: that task (a select with both a
+    /// `send` arm and an `rx.next()` future arm on this channel) would only wake itself, poll,
+    /// withdraw and register again, spinning where Go's select blocks.
     pub(crate) fn push_sender(&mut self, waiter: Waiter<T>) -> usize {
         let key = self.sendq.push_back(waiter);
         let mut cursor = self.recvq.front();
         while let Some(listener) = cursor {
             cursor = self.recvq.next(listener);
             let entry = self.recvq.get(listener);
-            if entry.notify_only && entry.select.is_none() {
+            let own_task = entry.waker.will_wake(&self.sendq.get(key).waker);
+            if entry.notify_only && entry.select.is_none() && !own_task {
                 self.recvq.unlink(listener);
                 self.finish(false, listener, Outcome::Done);
             }

@@ -21,6 +21,15 @@ use std::process::{Command, Stdio};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+/// Examples that keep both cores busy for seconds in a debug build.
+const HEAVY: &[&str] = &[
+    "tour",
+    "timer_resolution",
+    "scaling",
+    "million_tasks",
+    "daisy_chain",
+];
+
 /// How long one example may run (debug build, loaded 2-core machine) before it counts as hung.
 const TIMEOUT: Duration = Duration::from_secs(120);
 
@@ -31,8 +40,12 @@ fn every_example_prints_its_expected_output() {
     let names = example_names(&root.join("examples"));
     assert!(!names.is_empty(), "no examples found in examples/");
 
-    // Run them a few at a time: most examples wait on timers rather than burn CPU.
-    let queue = Mutex::new(names.clone());
+    // Run them a few at a time: most examples wait on timers rather than burn CPU. The
+    // CPU-heavy ones go first (the queue pops from its end), so that they do not overlap the
+    // end of the run, where the timing-sensitive examples would be left waiting with them.
+    let mut queue = names.clone();
+    queue.sort_by_key(|name| HEAVY.contains(&name.as_str()));
+    let queue = Mutex::new(queue);
     let failures = Mutex::new(Vec::new());
     let parallel = std::thread::available_parallelism().map_or(2, |n| n.get()) * 2;
     std::thread::scope(|s| {
@@ -104,6 +117,17 @@ fn check_example(root: &Path, bin_dir: &Path, name: &str) -> Result<(), String> 
             "{} is not built; run this test through `cargo test`, which builds the examples",
             bin.display()
         ));
+    }
+    let source = root.join("examples").join(format!("{name}.rs"));
+    let modified = |p: &Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
+    if let (Some(src), Some(built)) = (modified(&source), modified(&bin)) {
+        if src > built {
+            return Err(format!(
+                "{} is older than its source; run this test through `cargo test`, which \
+                 builds the examples (or `cargo build --examples` first)",
+                bin.display()
+            ));
+        }
     }
     let stdout = run_with_timeout(&bin, &args, root)?;
     let actual: Vec<&str> = stdout.lines().map(str::trim_end).collect();

@@ -71,6 +71,19 @@ fn finishes(what: &str, scenario: impl FnOnce() + Send + 'static) {
     }
 }
 
+/// Registers `case` as the only case of a select polled with `waker`, then drops the select's
+/// driver, so that the case's waiter entry is what keeps the waker.
+fn register_alone(case: &mut dyn SelectCase, waker: &Waker) {
+    let mut driver = SelectDriver::new();
+    let first = poll_select(
+        &mut driver,
+        &mut [case],
+        &[0],
+        &mut Context::from_waker(waker),
+    );
+    assert!(first.is_pending(), "nothing can complete the case yet");
+}
+
 #[test]
 fn a_recv_future_repolled_with_a_new_waker() {
     finishes("a re-polled recv", || {
@@ -157,32 +170,15 @@ fn a_registered_recv_case_given_a_new_waker_then_unregistered() {
     finishes("a select's receive case", || {
         let (tx, rx) = chan::bounded::<u32>(0);
         let (waker, dropped) = touching_waker(&tx);
-        let mut driver = SelectDriver::new();
         let mut case = RecvCase::new(Some(&rx));
-        let first = poll_select(
-            &mut driver,
-            &mut [&mut case],
-            &[0],
-            &mut Context::from_waker(&waker),
-        );
-        assert!(first.is_pending());
-        // Only the case's entry is left holding the waker.
-        drop(driver);
+        register_alone(&mut case, &waker); // only the case's entry keeps the waker
         drop(waker);
         case.update_waker(Waker::noop());
         assert!(dropped.load(Ordering::SeqCst), "update_waker dropped it");
 
         let (waker, dropped) = touching_waker(&tx);
-        let mut driver = SelectDriver::new();
         let mut case = RecvCase::new(Some(&rx));
-        let first = poll_select(
-            &mut driver,
-            &mut [&mut case],
-            &[0],
-            &mut Context::from_waker(&waker),
-        );
-        assert!(first.is_pending());
-        drop(driver);
+        register_alone(&mut case, &waker); // only the case's entry keeps the waker
         drop(waker);
         drop(case); // unregisters
         assert!(dropped.load(Ordering::SeqCst), "unregister dropped it");
@@ -194,31 +190,15 @@ fn a_registered_send_case_given_a_new_waker_then_unregistered() {
     finishes("a select's send case", || {
         let (tx, _rx) = chan::bounded::<u32>(0);
         let (waker, dropped) = touching_waker(&tx);
-        let mut driver = SelectDriver::new();
         let mut case = SendCase::new(Some(&tx), 1);
-        let first = poll_select(
-            &mut driver,
-            &mut [&mut case],
-            &[0],
-            &mut Context::from_waker(&waker),
-        );
-        assert!(first.is_pending());
-        drop(driver);
+        register_alone(&mut case, &waker); // only the case's entry keeps the waker
         drop(waker);
         case.update_waker(Waker::noop());
         assert!(dropped.load(Ordering::SeqCst), "update_waker dropped it");
 
         let (waker, dropped) = touching_waker(&tx);
-        let mut driver = SelectDriver::new();
         let mut case = SendCase::new(Some(&tx), 2);
-        let first = poll_select(
-            &mut driver,
-            &mut [&mut case],
-            &[0],
-            &mut Context::from_waker(&waker),
-        );
-        assert!(first.is_pending());
-        drop(driver);
+        register_alone(&mut case, &waker); // only the case's entry keeps the waker
         drop(waker);
         drop(case);
         assert!(dropped.load(Ordering::SeqCst), "unregister dropped it");

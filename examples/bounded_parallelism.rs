@@ -39,9 +39,9 @@ use md5::{Digest, Md5};
 
 type Error = Box<dyn std::error::Error + Send + Sync>;
 
-/// Starts a goroutine to walk the directory tree at `root` and send the path of each file
-/// (everything but directories, as `filepath.Walk` reports them) on the path channel. It sends
-/// the result of the walk on the error channel. If `done` is closed, it abandons its work.
+/// Spawns the walker. It streams every non-directory path under `root` (what `filepath.Walk`
+/// would report) on the first channel and, when finished, its outcome on the second. Closing
+/// `done` makes it stop early.
 fn walk_files(
     done: &Receiver<()>,
     root: PathBuf,
@@ -51,10 +51,10 @@ fn walk_files(
     let done = done.clone();
     gort::go(async move {
         let walked = walk(&root, &paths_tx, &done).await;
-        // Close the paths channel after the walk returns.
+        // No more paths are coming: closing lets the digesters' loops end.
         paths_tx.close();
-        // No select needed for this send, since errc is buffered. (It fails only if nobody
-        // listens any more, which is fine.)
+        // `errc` has a one-slot buffer that nothing else fills, so this send cannot wait and
+        // needs no `done` arm. (It fails only if nobody listens any more, which is fine.)
         let _ = errc_tx.try_send(walked);
     });
     (paths, errc)
@@ -104,14 +104,15 @@ fn lstat_and_list(path: &Path) -> Result<Option<Vec<PathBuf>>, Error> {
     Ok(Some(entries))
 }
 
-/// The product of reading and summing a file using MD5 (Go's `result`).
+/// One file's outcome (Go's `result`): its path, and either its MD5 sum or the error that
+/// prevented computing it.
 struct DigestResult {
     path: PathBuf,
     sum: Result<[u8; 16], Error>,
 }
 
-/// Reads path names from `paths` and sends digests of the corresponding files on `c` until
-/// either `paths` or `done` is closed.
+/// A member of the fixed pool: takes paths off `paths`, hashes each file and reports on `c`;
+/// it quits when `paths` runs dry or `done` closes.
 async fn digester(done: Receiver<()>, paths: Receiver<PathBuf>, c: Sender<DigestResult>) {
     while let Some(path) = paths.recv().await {
         let p = path.clone();
@@ -136,17 +137,19 @@ fn read_file(path: &Path) -> Result<Vec<u8>, Error> {
     Ok(data)
 }
 
-/// Reads all the files in the file tree rooted at `root` and returns a map from file path to
-/// the MD5 sum of the file's contents. If the directory walk fails or any read operation
-/// fails, returns an error. In that case, it does not wait for in-flight reads to complete.
+/// Hashes every file under `root` into a path → MD5 map. The first failure, of the walk or of
+/// any read, is returned as it is, and reads still under way are abandoned rather than
+/// awaited.
 async fn md5_all(root: PathBuf) -> Result<HashMap<PathBuf, [u8; 16]>, Error> {
     // Dropping `_done_tx` when this function returns, however it returns, closes `done`: Go's
-    // `defer close(done)`. That may happen before all the values of c and errc are received.
+    // `defer close(done)`. On an early error return, results may still be unread: closing
+    // `done` is what releases the walker and the digesters then.
     let (_done_tx, done) = gort::chan::bounded::<()>(0);
 
     let (paths, errc) = walk_files(&done, root);
 
-    // Start a fixed number of goroutines to read and digest files.
+    // The bound on parallelism: exactly NUM_DIGESTERS tasks hash files, however many files
+    // the tree holds.
     let (c_tx, c) = gort::chan::bounded(0);
     let wg = WaitGroup::new();
     const NUM_DIGESTERS: usize = 20;
@@ -167,13 +170,13 @@ async fn md5_all(root: PathBuf) -> Result<HashMap<PathBuf, [u8; 16]>, Error> {
     while let Some(r) = c.recv().await {
         m.insert(r.path, r.sum?);
     }
-    // Check whether the walk failed.
+    // All digests are in; now the walker's own verdict.
     errc.recv().await.expect("the walker always reports")?;
     Ok(m)
 }
 
-/// Calculates the MD5 sum of all files under `root`, then prints the results sorted by path
-/// name (Go's `main`, for one directory).
+/// Go's `main`, for one directory: hash the tree, then print `md5sum`-style lines in path
+/// order (or the error).
 async fn print_md5_all(root: PathBuf) {
     let m = match md5_all(root).await {
         Ok(m) => m,

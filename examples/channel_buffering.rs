@@ -1,9 +1,9 @@
 //! Go by Example: Channel Buffering — <https://gobyexample.com/channel-buffering>, ported to
 //! gort.
 //!
-//! Go's `make(chan string, 2)` is `gort::chan::bounded(2)`: a channel that holds up to two
-//! values without a receiver waiting, so both sends below complete at once even though nobody
-//! receives until later. `messages <- v` is `messages_tx.send(v).await` (it would wait only if
+//! Go's `make(chan string, 2)` is `gort::chan::bounded(2)`: a channel with storage for two
+//! values, so the two sends below complete immediately, filling slots instead of meeting a
+//! receiver. `messages <- v` is `messages_tx.send(v).await` (it would wait only if
 //! the buffer were full) and `<-messages` is `messages_rx.recv().await`; values come out in the
 //! order they went in.
 
@@ -12,7 +12,7 @@ async fn main() {
     // `messages := make(chan string, 2)`: room for two values.
     let (messages_tx, messages_rx) = gort::chan::bounded(2);
 
-    // Both sends finish at once: the values wait in the buffer, no receiver needed yet.
+    // Both sends return immediately: each value lands in a free slot.
     messages_tx.send("buffered").await.unwrap();
     messages_tx.send("channel").await.unwrap();
 

@@ -12,14 +12,14 @@
 
 use gort::chan::{Receiver, Sender};
 
-// `func ping(pings chan<- string, msg string)`: this function may only send on `pings`.
-// Writing `pings.recv()` here would not compile: `Sender` has no `recv`.
+// `func ping(pings chan<- string, msg string)`: holding a `Sender` is what makes this
+// send-only; there is no `recv` method to call by mistake.
 async fn ping(pings: &Sender<String>, msg: &str) {
     pings.send(msg.to_string()).await.unwrap();
 }
 
-// `func pong(pings <-chan string, pongs chan<- string)`: one channel for receives (`pings`)
-// and a second for sends (`pongs`).
+// `func pong(pings <-chan string, pongs chan<- string)`: takes a message off the first
+// channel and passes it on through the second, and the types allow nothing else.
 async fn pong(pings: &Receiver<String>, pongs: &Sender<String>) {
     let msg = pings.recv().await.unwrap();
     pongs.send(msg).await.unwrap();

@@ -6,8 +6,9 @@
 //! any number of tasks can hold either end). `messages <- "ping"` becomes
 //! `messages_tx.send("ping").await` and `<-messages` becomes `messages_rx.recv().await`, which
 //! yields `Some(msg)` (or `None` once the channel is closed and empty). As in Go, an unbuffered
-//! send and receive wait for each other, so `main` waits for the message without any other
-//! synchronisation. The messages are string literals, so the channel carries `&'static str`.
+//! channel is a rendezvous: neither side completes until the other arrives, so the `recv` by
+//! itself keeps `main` from finishing before the message exists. The messages are string
+//! literals, so the channel carries `&'static str`.
 
 #[gort::main]
 async fn main() {

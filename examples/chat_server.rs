@@ -1,9 +1,9 @@
 //! A TCP chat server: `chat` from "The Go Programming Language" (Donovan & Kernighan), §8.10,
 //! <https://github.com/adonovan/gopl.io/blob/master/ch8/chat/chat.go>, with two of the book's
-//! exercises: a client's first line is its name (8.14), and a new arrival is told who is here
-//! (8.12). The sockets come from `async-net`, smol's networking crate: it brings its own reactor
-//! (async-io's), so it runs on any executor. Here that is gort's, to show that gort runs the
-//! async I/O ecosystem as it is.
+//! exercises: a client's first line is its name (8.14), and whoever joins is told who is in
+//! the room (8.12). The sockets come from `async-net`, smol's networking crate: it brings its
+//! own reactor (async-io's), so it runs on any executor. Here that is gort's, to show that gort
+//! runs the async I/O ecosystem as it is.
 //!
 //! ```text
 //! cargo run --example chat_server                              # a scripted session, checked

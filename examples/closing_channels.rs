@@ -2,8 +2,8 @@
 //!
 //! Go's `close(jobs)` is `jobs_tx.close()` here (dropping every `Sender` closes the channel
 //! too). Go's `j, more := <-jobs` is `jobs.recv().await`: `Some(j)` is `more == true`, and
-//! `None` — returned once the channel is closed and every buffered value has been received —
-//! is `more == false`. The worker task holds a clone of the receiving end, because `main` also
+//! `None` — which comes only after the close *and* after the buffer has been emptied — is
+//! `more == false`. The worker task holds a clone of the receiving end, because `main` also
 //! receives from `jobs` at the end: there, `_, ok := <-jobs` on the closed, drained channel is
 //! `jobs_rx.recv().await` returning `None` at once, so `ok` is `false`. The main task and the
 //! worker print concurrently, so, as in Go, the "sent" and "received" lines interleave in an
@@ -31,7 +31,7 @@ async fn main() {
         }
     });
 
-    // Queue three jobs, then close the channel: no more are coming.
+    // Three jobs into the buffer, then `close`: the worker still gets all three before `None`.
     for j in 1..=3 {
         jobs_tx.send(j).await.unwrap();
         println!("sent job {j}");
@@ -39,7 +39,7 @@ async fn main() {
     jobs_tx.close();
     println!("sent all jobs");
 
-    // `<-done`: wait for the worker to finish, as in the channel synchronization example.
+    // `<-done`: the completion signal of channel_synchronization.rs, reused.
     done_rx.recv().await.unwrap();
 
     // `_, ok := <-jobs`: a receive on a closed, drained channel returns at once with `None`

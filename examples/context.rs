@@ -54,15 +54,16 @@ async fn hello(w: &mut ResponseWriter, ctx: Context) {
     println!("server: hello handler started");
     let _ended = Defer(|| println!("server: hello handler ended"));
 
-    // Wait a few seconds before sending a reply to the client, as if the server were doing
-    // some work. While working, keep an eye on the context's `done()` for a signal that we
-    // should cancel the work and return as soon as possible.
+    // Race the 10 s stand-in for slow work against the request's cancellation. Whichever arm
+    // completes first wins, so a client that hangs up frees the handler at once rather than
+    // after work whose answer nobody would read.
     gort::select! {
         _ = recv(after(Duration::from_secs(10))) => {
             writeln!(w, "hello").unwrap();
         }
         _ = ctx.done() => {
-            // `err()` says why the context is done.
+            // Once `done()` has completed, `err()` is `Some`; a cancellation prints as Go's
+            // "context canceled".
             let err = ctx.err().expect("a done context has an error");
             println!("server: {err}");
             http_error(w, &err.to_string(), STATUS_INTERNAL_SERVER_ERROR);

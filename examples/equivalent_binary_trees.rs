@@ -1,7 +1,7 @@
 //! The Go tour's "Equivalent Binary Trees" exercise (<https://go.dev/tour/concurrency/7> and
-//! <https://go.dev/tour/concurrency/8>): many binary trees can hold the same sequence of values;
-//! `walk` sends a tree's values, in order, on a channel, and `same` runs two walks side by side
-//! and compares what comes out.
+//! <https://go.dev/tour/concurrency/8>): search trees of different shapes can list the same
+//! values in order. Here `walk` streams a tree's values, smallest first, on a channel, and
+//! `same` runs two walks side by side and compares what comes out.
 //!
 //! Go → gort: `go Walk(tree.New(1), ch)` → `gort::go(walk(tree::new(1), tx))`; `ch := make(chan
 //! int)` → `gort::chan::bounded(0)`; `<-ch` → `ch.recv().await`. The tour's package
@@ -23,7 +23,7 @@ mod tree {
     use std::fmt;
     use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
-    /// A binary tree of integers (Go's `tree.Tree`; Go's `nil` tree is `None` here).
+    /// Go's `tree.Tree`: a node with an `i32` and two optional children (`None` for Go's `nil`).
     #[derive(Debug)]
     pub(crate) struct Tree {
         pub(crate) left: Option<Box<Tree>>,
@@ -31,7 +31,8 @@ mod tree {
         pub(crate) right: Option<Box<Tree>>,
     }
 
-    /// Returns a new, random binary tree holding the values k, 2k, ..., 10k.
+    /// Go's `tree.New(k)`: the ten multiples of k up to 10k, inserted in shuffled order, so the
+    /// values are fixed but the shape changes from call to call.
     pub(crate) fn new(k: i32) -> Box<Tree> {
         let mut t = None;
         for v in perm(10) {
@@ -100,8 +101,8 @@ mod tree {
 
 use tree::Tree;
 
-/// Walks the tree `t` sending all values from the tree to the channel `ch` (Go's `Walk`), then
-/// closes `ch` by dropping it.
+/// Go's `Walk`: streams the values of `t` into `ch` in ascending order. `ch` is taken by value,
+/// so returning drops it, and that closes the channel.
 async fn walk(t: Box<Tree>, ch: Sender<i32>) {
     // An error means the receiver is gone (see `same`): nothing more to do.
     let _ = walk_in_order(&t, &ch).await;
@@ -119,7 +120,7 @@ async fn walk_in_order(t: &Tree, ch: &Sender<i32>) -> Result<(), SendError<i32>>
     Ok(())
 }
 
-/// Determines whether the trees `t1` and `t2` contain the same values (Go's `Same`).
+/// Go's `Same`: walks both trees at once and compares the two streams value by value.
 async fn same(t1: Box<Tree>, t2: Box<Tree>) -> bool {
     let (tx1, ch1): (_, Receiver<i32>) = gort::chan::bounded(0);
     let (tx2, ch2): (_, Receiver<i32>) = gort::chan::bounded(0);
@@ -138,7 +139,7 @@ async fn same(t1: Box<Tree>, t2: Box<Tree>) -> bool {
 
 #[gort::main]
 async fn main() {
-    // Test the walk function: it should print the numbers 1, 2, 3, ..., 10.
+    // `walk` on its own first: `tree::new(1)` must come out as 1 up to 10, then the close.
     let (tx, ch) = gort::chan::bounded(0);
     gort::go(walk(tree::new(1), tx));
     for i in 1..=10 {

@@ -6,8 +6,8 @@
 //! string) { .. }("going")` becomes an `async move` block that captures `msg`. `time.Sleep` maps
 //! to `gort::time::sleep(..).await`. As in Go, the two tasks run concurrently with each other,
 //! so their lines interleave in an order that can change from run to run (the expected output
-//! lists them as unordered); the one-second sleep before "done" is Go's crude way to let them
-//! finish — the WaitGroup chapter shows the robust way.
+//! lists them as unordered). The one-second sleep before "done" merely gives them time and
+//! guarantees nothing; waitgroups.rs waits for tasks properly.
 
 use gort::time::Duration;
 

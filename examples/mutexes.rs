@@ -14,15 +14,15 @@ use gort::sync::{Mutex, WaitGroup};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-// Container holds a map of counters; since we want to update it concurrently from multiple
-// goroutines, the map lives inside a Mutex to synchronize access.
+// Go keeps a `sync.Mutex` field next to the map; here the map sits inside the `Mutex`, so no
+// code path can reach the counters without holding the lock.
 struct Container {
     counters: Mutex<BTreeMap<&'static str, u32>>,
 }
 
 impl Container {
-    // Lock the mutex before accessing `counters`; it is unlocked when the guard is dropped at
-    // the end of the function (Go's `defer c.mu.Unlock()`).
+    // `lock().await` yields a guard that derefs to the map. Dropping the guard at the closing
+    // brace releases the lock, which is the job Go gives to `defer c.mu.Unlock()`.
     async fn inc(&self, name: &str) {
         let mut counters = self.counters.lock().await;
         *counters.get_mut(name).expect("a known counter") += 1;
@@ -31,13 +31,15 @@ impl Container {
 
 #[gort::main]
 async fn main() {
-    // The zero value of Go's mutex is usable as-is; Rust's mutex is built around its data.
+    // Go relies on a zero-valued `sync.Mutex`; a Rust `Mutex` is built around its contents,
+    // so the map is handed to `Mutex::new`.
     let c = Arc::new(Container {
         counters: Mutex::new(BTreeMap::from([("a", 0), ("b", 0)])),
     });
     let wg = WaitGroup::new();
 
-    // This function increments a named counter in a loop.
+    // Builds one task's body: `n` locked increments of the counter called `name`, then a
+    // `done` on the WaitGroup.
     let do_increment = |name: &'static str, n: u32| {
         let (c, wg) = (c.clone(), wg.clone());
         async move {
@@ -48,14 +50,14 @@ async fn main() {
         }
     };
 
-    // Run several goroutines concurrently; they all access the same Container, and two of
-    // them the same counter.
+    // Three tasks contend for the one lock, and two of them bump the same key: without the
+    // mutex, "a" would lose updates.
     wg.add(3);
     gort::go(do_increment("a", 10000));
     gort::go(do_increment("a", 10000));
     gort::go(do_increment("b", 10000));
 
-    // Wait for the goroutines to finish.
+    // After `wait`, all three tasks are past their last `inc`, so the lock below is free.
     wg.wait().await;
     let counters = c.counters.lock().await;
     println!("{:?}", *counters);

@@ -18,14 +18,14 @@ async fn main() {
     // always ready to receive (`None`), so the last select would take that arm.
     let (_signals_tx, signals_rx) = gort::chan::bounded::<bool>(0);
 
-    // Receive without waiting: nothing has been sent, so `default` runs immediately.
+    // A poll of `messages`: the channel is empty, so the `default` arm is taken on the spot.
     gort::select! {
         msg = recv(messages_rx) => println!("received message {}", msg.unwrap()),
         default => println!("no message received"),
     }
 
-    // Send without waiting: an unbuffered send needs a receiver already waiting, and there is
-    // none, so `default` runs.
+    // An unbuffered send can only complete by handing its value to a task already parked in
+    // `recv`. None is, so the `send` arm cannot fire and `default` does.
     let msg = "hi";
     gort::select! {
         sent = send(messages_tx, msg) => {
@@ -35,8 +35,7 @@ async fn main() {
         default => println!("no message sent"),
     }
 
-    // Any number of arms can share one `default`: neither channel has a value, so again the
-    // select falls through at once.
+    // Polling two channels in one `select!`: neither holds a value, so `default` runs again.
     gort::select! {
         msg = recv(messages_rx) => println!("received message {}", msg.unwrap()),
         sig = recv(signals_rx) => println!("received signal {}", sig.unwrap()),

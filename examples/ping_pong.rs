@@ -68,7 +68,8 @@ async fn main() {
     let (game_over_tx, game_over) = gort::chan::bounded(0);
 
     gort::go(player("ping", table.clone(), game_over_tx.clone()));
-    // Game on; toss the ball. This returns once "ping" has it (an unbuffered send).
+    // Serve to "ping" before "pong" exists. The send is unbuffered, so it returns only once
+    // "ping" holds the ball.
     table
         .tx
         .send(Ball::default())
@@ -76,6 +77,6 @@ async fn main() {
         .expect("ping takes the ball");
     gort::go(player("pong", table.clone(), game_over_tx));
 
-    let ball = game_over.recv().await.expect("the game ends"); // game over; grab the ball
+    let ball = game_over.recv().await.expect("the game ends"); // the last hitter hands it over
     assert_eq!(ball.hits, HITS);
 }

@@ -61,8 +61,8 @@ mod simple {
         rx
     }
 
-    /// Receives values from `in_`, squares them, and sends them on the returned channel, until
-    /// `in_` is closed. Then closes the returned channel.
+    /// The middle stage: squares each number that arrives on `in_` and passes it downstream,
+    /// closing its own output once `in_` has closed.
     pub(crate) fn sq(in_: Receiver<i64>) -> Receiver<i64> {
         let (out, rx) = gort::chan::bounded(0);
         gort::go(async move {
@@ -76,14 +76,14 @@ mod simple {
         rx
     }
 
-    /// Receives values from each input channel and sends them on the returned channel; closes
-    /// it after all the input values have been sent.
+    /// Fan-in: funnels every input channel into one output, which closes once the last input
+    /// has closed and everything has been forwarded.
     pub(crate) fn merge(cs: Vec<Receiver<i64>>) -> Receiver<i64> {
         let wg = WaitGroup::new();
         let (out, rx) = gort::chan::bounded(0);
 
-        // Start an output goroutine for each input channel in cs. output copies values from c
-        // to out until c is closed, then calls wg.done().
+        // One forwarding task per input. Each checks out of `wg` when its input runs dry (or,
+        // in gort, when nobody reads `out` any more).
         let output = |c: Receiver<i64>| {
             let (out, wg) = (out.clone(), wg.clone());
             async move {
@@ -100,8 +100,8 @@ mod simple {
             gort::go(output(c));
         }
 
-        // Start a goroutine to close out once all the output goroutines are done. This must
-        // start after the wg.add call.
+        // A closer task waits for every forwarder, then closes `out`. The `add` above already
+        // counted them all, so its `wait` cannot see zero too soon.
         gort::go(async move {
             wg.wait().await;
             out.close();
@@ -119,16 +119,16 @@ mod done_channel {
     pub(crate) fn gen(_done: &Receiver<()>, nums: &[i64]) -> Receiver<i64> {
         let (out, rx) = gort::chan::bounded(nums.len());
         for &n in nums {
-            // We ignore done here because these sends cannot block.
+            // The buffer has a slot for every value, so these sends never wait and there is
+            // no point watching `done`.
             out.try_send(n).expect("the buffer holds all of nums");
         }
         out.close();
         rx
     }
 
-    /// Receives values from `in_`, squares them, and sends them on the returned channel, until
-    /// `in_` or `done` is closed. Then closes the returned channel (by dropping its sender:
-    /// Go's `defer close(out)`).
+    /// `sq` that also gives up as soon as `done` closes. Its output closes when the task ends
+    /// and drops the sender (Go's `defer close(out)`).
     pub(crate) fn sq(done: &Receiver<()>, in_: Receiver<i64>) -> Receiver<i64> {
         let (out, rx) = gort::chan::bounded(0);
         let done = done.clone();
@@ -143,13 +143,13 @@ mod done_channel {
         rx
     }
 
-    /// Receives values from each input channel and sends them on the returned channel; closes
-    /// it after all the input values have been sent or after `done` is closed.
+    /// `merge` whose forwarders also stop when `done` closes; the output closes once every
+    /// forwarder has stopped.
     pub(crate) fn merge(done: &Receiver<()>, cs: Vec<Receiver<i64>>) -> Receiver<i64> {
         let wg = WaitGroup::new();
         let (out, rx) = gort::chan::bounded(0);
 
-        // output copies values from c to out until c or done is closed, then calls wg.done().
+        // A forwarder now has two ways out: its input closes, or `done` does.
         let output = |c: Receiver<i64>| {
             let (out, wg, done) = (out.clone(), wg.clone(), done.clone());
             async move {
@@ -162,7 +162,7 @@ mod done_channel {
                 wg.done();
             }
         };
-        // ... the rest is unchanged ...
+        // From here on, identical to `simple::merge`.
         wg.add(cs.len());
         for c in cs {
             gort::go(output(c));
@@ -247,10 +247,10 @@ async fn main() {
     use simple::{gen, merge, sq};
 
     println!("== Squaring numbers: gen -> sq -> main");
-    // Set up the pipeline.
+    // Build the chain: `gen` feeds `sq`, and `main` reads what `sq` emits.
     let c = gen(&[2, 3]);
     let out = sq(c);
-    // Consume the output.
+    // Two numbers went in, so take exactly two squares out.
     let (a, b) = (out.recv().await, out.recv().await);
     println!("{}\n{}", a.unwrap(), b.unwrap());
     assert_eq!((a, b), (Some(4), Some(9)));
@@ -266,10 +266,11 @@ async fn main() {
 
     println!("== Fan-out, fan-in: two sq goroutines read from gen; merge combines them");
     let in_ = gen(&[2, 3]);
-    // Distribute the sq work across two goroutines that both read from in.
+    // Fan-out: two `sq` stages share one input. Clones of a `Receiver` compete for its values,
+    // so each number is squared by exactly one of them.
     let c1 = sq(in_.clone());
     let c2 = sq(in_);
-    // Consume the merged output from c1 and c2.
+    // Fan-in: `merge` joins both result streams into a single channel for `main`.
     let out = merge(vec![c1, c2]);
     let mut got = Vec::new();
     while let Some(n) = out.recv().await {
@@ -285,8 +286,8 @@ async fn main() {
     let (c1, c2) = (sq(in_.clone()), sq(in_));
     let out = merge(vec![c1, c2]);
     first(&out).await;
-    // Since we didn't receive the second value from out, one of the output goroutines is hung
-    // attempting to send it, and merge's closing goroutine waits for that one forever.
+    // Nobody reads the second square, so its forwarder sits in `send` and merge's closer sits
+    // in `wait` behind it: two tasks leaked for as long as `out` is held.
     let stuck = wait_for_goroutines(2).await;
     gort::time::sleep(Duration::from_millis(100)).await;
     assert_eq!((stuck, goroutines()), (2, 2), "two goroutines stay blocked");
@@ -300,13 +301,13 @@ async fn main() {
     println!("== Explicit cancellation: closing done stops every stage");
     {
         use done_channel::{gen, merge, sq};
-        // Set up a done channel that's shared by the whole pipeline, and close that channel
-        // when this pipeline exits, as a signal for all the goroutines we started to exit.
+        // Every stage gets a clone of one `done` receiver. Nothing is ever sent on it: closing
+        // it makes every `recv(done)` arm ready at once, which is how one call reaches them all.
         let (done_tx, done) = gort::chan::bounded::<()>(0);
         let in_ = gen(&done, &[2, 3]);
         let c1 = sq(&done, in_.clone());
         let c2 = sq(&done, in_);
-        // Consume the first value from output.
+        // Read only one of the two squares, as in the leaking case above.
         let out = merge(&done, vec![c1, c2]);
         first(&out).await;
         done_tx.close(); // Go: the deferred close(done)

@@ -20,20 +20,22 @@
 
 use gort::chan::{Receiver, Sender};
 
-/// Send the sequence 2, 3, 4, … to channel `ch` (Go's `Generate`).
+/// Go's `Generate`: feeds every integer from 2 upward into the sieve.
 async fn generate(ch: Sender<u64>) {
     for i in 2.. {
-        // Send `i` to channel `ch`; stop once the sieve has been dropped.
+        // An error means the first filter (or `main`) has let go of its receiver: nobody is
+        // left to feed.
         if ch.send(i).await.is_err() {
             return;
         }
     }
 }
 
-/// Copy the values from channel `in_` to channel `out`, removing those divisible by `prime`
-/// (Go's `Filter`; `in` is a Rust keyword).
+/// Go's `Filter` (`in` is a Rust keyword): one stage of the sieve, passing on only the numbers
+/// that `prime` does not divide.
 async fn filter(in_: Receiver<u64>, out: Sender<u64>, prime: u64) {
-    // Receive value from `in_`; `None` would mean the generator stopped, which it never does.
+    // `None` would need the stage upstream to quit first. It never does: teardown starts at
+    // `main` and runs back towards `generate`.
     while let Some(i) = in_.recv().await {
         if i % prime != 0 && out.send(i).await.is_err() {
             return; // the next filter (or main) is gone
@@ -41,7 +43,7 @@ async fn filter(in_: Receiver<u64>, out: Sender<u64>, prime: u64) {
     }
 }
 
-/// The prime sieve: daisy-chain filter tasks.
+/// Each prime that reaches `main` gets a filter of its own, spliced onto the end of the chain.
 #[gort::main]
 async fn main() {
     let n: usize = match std::env::args().nth(1) {
@@ -49,8 +51,8 @@ async fn main() {
         None => 10, // Go's `for i := 0; i < 10; i++`
     };
 
-    let (tx, mut ch) = gort::chan::bounded(0); // Create a new channel.
-    gort::go(generate(tx)); // Launch the generate task.
+    let (tx, mut ch) = gort::chan::bounded(0); // `generate`'s output, the chain's input
+    gort::go(generate(tx)); // the candidates flow from their own task
     let mut expected = (2u64..).filter(|&k| is_prime(k));
     for _ in 0..n {
         let prime = ch.recv().await.expect("the sieve never ends");

@@ -5,8 +5,8 @@
 //! that loop is `while let Some(elem) = queue_rx.recv().await`, since `recv` returns `None`
 //! exactly then. (The `Receiver` is also a `futures_core::Stream`, for stream combinators, and
 //! `iter()` gives a blocking iterator for plain threads.) Go's `close(queue)` is
-//! `queue_tx.close()`. As in Go, closing a channel that still holds values is fine: the
-//! remaining values are still received, and only then does the loop end.
+//! `queue_tx.close()`. As in Go, `close` discards nothing already buffered; it only announces
+//! that nothing more will come, so the loop sees every queued value before it stops.
 
 #[gort::main]
 async fn main() {

@@ -18,20 +18,20 @@ use gort::time::{tick, Duration, Instant};
 async fn main() {
     let start = Instant::now();
 
-    // First, basic rate limiting. Suppose we want to limit our handling of incoming requests:
-    // we serve these requests off a channel of the same name.
+    // Part one, a steady pace. Five requests are queued in a buffered channel, which is then
+    // closed so that the loop below ends after the fifth.
     let (requests_tx, requests) = gort::chan::bounded(5);
     for i in 1..=5 {
         requests_tx.send(i).await.unwrap();
     }
     requests_tx.close();
 
-    // This `limiter` channel receives a value every 200 milliseconds: the regulator of our
-    // rate-limiting scheme.
+    // `tick` yields one value per 200 ms period; a request may proceed only once it has taken
+    // a tick.
     let limiter = tick(Duration::from_millis(200));
 
-    // By blocking on a receive from `limiter` before serving each request, we limit ourselves
-    // to one request every 200 milliseconds.
+    // One tick per request caps the loop at five requests a second. Awaiting `recv` suspends
+    // just this task, as `<-limiter` parks just the goroutine in Go.
     let limited = Instant::now();
     while let Some(req) = requests.recv().await {
         limiter.recv().await.unwrap();
@@ -39,17 +39,17 @@ async fn main() {
     }
     assert!(limited.elapsed() >= Duration::from_millis(5 * 200));
 
-    // We may want to allow short bursts of requests while preserving the overall rate limit.
-    // A buffered `bursty_limiter` channel allows bursts of up to 3 events.
+    // Part two, the same long-run pace with some slack: the limiter is now a channel with room
+    // for three permits, and when permits have piled up, requests may use them back to back.
     let (bursty_tx, bursty_limiter) = gort::chan::bounded(3);
 
-    // Fill up the channel to represent allowed bursting.
+    // Start with a full bucket: three permits ready before any request arrives.
     for _ in 0..3 {
         bursty_tx.send(Instant::now()).await.unwrap();
     }
 
-    // Every 200 milliseconds we try to add a new value to `bursty_limiter`, up to its limit
-    // of 3.
+    // A refill task adds one permit per tick. While the buffer is full its `send` just waits,
+    // so permits never pile up beyond three.
     let refill_started = Instant::now();
     gort::go(async move {
         let ticks = tick(Duration::from_millis(200));
@@ -58,8 +58,8 @@ async fn main() {
         }
     });
 
-    // Now simulate 5 more incoming requests. The first 3 of these benefit from the burst
-    // capability of `bursty_limiter`.
+    // Five more requests: three find a permit waiting and go at once, the last two wait for
+    // the refill task.
     let (bursty_requests_tx, bursty_requests) = gort::chan::bounded(5);
     for i in 1..=5 {
         bursty_requests_tx.send(i).await.unwrap();

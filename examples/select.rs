@@ -5,9 +5,9 @@
 //! `msg1 = recv(c1_rx) => ..`. A receive arm yields an `Option`, `None` meaning the channel was
 //! closed (Go's `msg, ok := <-c1` with `ok == false`); these channels are never closed while
 //! `main` waits, so `unwrap` is safe. If several arms are ready at once, one is picked at random,
-//! as in Go. Each goroutine sleeps before sending (Go's simulated blocking RPC); the two sleeps
-//! run concurrently, so the whole program takes about two seconds, not three, and the one-second
-//! gap between them keeps the order of the two lines fixed.
+//! as in Go. Each goroutine sleeps before it sends, standing in for a slow call; the sleeps
+//! overlap, so the run lasts about two seconds rather than their sum, and the one-second gap
+//! between them keeps the order of the two lines fixed.
 //!
 //! One difference matters here: a gort channel closes when its last `Sender` is dropped, while
 //! a Go channel never closes by itself. Each goroutine drops its sender when it finishes, so if
@@ -36,7 +36,8 @@ async fn main() {
         c2.send("two").await.unwrap();
     });
 
-    // Wait on both channels at once, twice: each pass prints whichever answer comes first.
+    // Two passes of one `select!` over both receivers: the first takes "one" at 1 s, the
+    // second "two" at 2 s.
     for _ in 0..2 {
         gort::select! {
             msg1 = recv(c1_rx) => println!("received {}", msg1.unwrap()),

@@ -22,8 +22,8 @@ use std::hash::{BuildHasher, Hasher, RandomState};
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::Arc;
 
-// The state is owned by a single goroutine; the others send it read and write requests,
-// each with a channel for the owner's response.
+// Requests to the owning task. Each carries the sending half of a reply channel (Go's
+// `resp chan`), so the owner answers exactly the task that asked.
 struct ReadOp {
     key: u64,
     resp: Sender<u64>,
@@ -43,16 +43,16 @@ fn rand_intn(n: u64) -> u64 {
 
 #[gort::main]
 async fn main() {
-    // We count how many operations we perform.
+    // Tallies of completed operations, bumped by the client tasks and read once at the end.
     let read_ops = Arc::new(AtomicU64::new(0));
     let write_ops = Arc::new(AtomicU64::new(0));
 
-    // The other goroutines issue read and write requests on these channels.
+    // The owner listens on these receivers; the client tasks get clones of the senders.
     let (reads_tx, reads) = gort::chan::bounded::<ReadOp>(0);
     let (writes_tx, writes) = gort::chan::bounded::<WriteOp>(0);
 
-    // The goroutine that owns the state: a map private to it. It repeatedly selects on the
-    // two channels, answering requests as they arrive.
+    // The owner. `state` is a local of this task and never leaves it, so it needs no lock: the
+    // only way in is a message, and the `select!` loop handles one at a time.
     gort::go(async move {
         let mut state: HashMap<u64, u64> = HashMap::new();
         loop {
@@ -71,8 +71,8 @@ async fn main() {
         }
     });
 
-    // Start 100 goroutines that issue reads to the state-owning goroutine. Each read builds a
-    // `ReadOp`, sends it on `reads`, and waits for the result on its own `resp` channel.
+    // 100 reader tasks. Each round makes a fresh rendezvous channel, ships its sender inside a
+    // `ReadOp`, and waits on the receiver for the owner's answer.
     for _ in 0..100 {
         let (reads, read_ops) = (reads_tx.clone(), read_ops.clone());
         gort::go(async move {
@@ -90,7 +90,7 @@ async fn main() {
         });
     }
 
-    // Start 10 writers as well, in the same way.
+    // 10 writer tasks: the same request-and-reply round trip, with a `WriteOp`.
     for _ in 0..10 {
         let (writes, write_ops) = (writes_tx.clone(), write_ops.clone());
         gort::go(async move {
@@ -109,10 +109,11 @@ async fn main() {
         });
     }
 
-    // Let the goroutines work for a second.
+    // The clients loop forever; `main` lets them run for one second before sampling.
     sleep(Duration::from_secs(1)).await;
 
-    // Finally, capture and report the op counts.
+    // Read the tallies while the clients are still busy. The numbers depend on the machine,
+    // so only that both are positive is checked.
     let read_ops_final = read_ops.load(Relaxed);
     println!("readOps: {read_ops_final}");
     let write_ops_final = write_ops.load(Relaxed);

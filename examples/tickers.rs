@@ -20,8 +20,8 @@ use std::sync::Arc;
 
 #[gort::main]
 async fn main() {
-    // Tickers are for doing something repeatedly at regular intervals: this one ticks every
-    // 500 ms, and a goroutine prints each tick until it is told to stop.
+    // Where a `Timer` delivers once, a `Ticker` delivers once per period (500 ms here) until
+    // stopped. The goroutine below prints every tick it gets and returns when `done` says so.
     let start = Instant::now();
     let ticker = Ticker::new(Duration::from_millis(500));
     let (done_tx, done) = gort::chan::bounded::<bool>(0);
@@ -42,9 +42,9 @@ async fn main() {
         }
     });
 
-    // Tickers can be stopped like timers. Once stopped, it delivers no more ticks; then we
-    // tell the goroutine to return. The send completes only when the goroutine has received
-    // it, so every tick it saw has been printed and counted by then.
+    // After 1600 ms, `stop` the ticker so that nothing more is sent, then signal `done`. That
+    // send is a rendezvous: when it returns, the goroutine has printed and counted every tick
+    // it saw.
     sleep(Duration::from_millis(1600)).await;
     ticker.stop();
     done_tx.send(true).await.unwrap();

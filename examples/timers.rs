@@ -14,8 +14,8 @@ use gort::time::{sleep, Duration, Instant, Timer};
 
 #[gort::main]
 async fn main() {
-    // Timers represent a single event in the future: this one fires in 2 seconds. Receiving
-    // from its channel blocks until then.
+    // A `Timer` puts one value on its channel once its duration has passed, so awaiting that
+    // `recv` suspends `main` for the 2 s.
     let start = Instant::now();
     let timer1 = Timer::new(Duration::from_secs(2));
     timer1
@@ -26,7 +26,8 @@ async fn main() {
     println!("Timer 1 fired");
     assert!(start.elapsed() >= Duration::from_secs(2), "fired early");
 
-    // Unlike a plain sleep, a timer can be cancelled before it fires.
+    // What a timer has over `sleep`: it can be called off. This one is stopped before its
+    // second is up, with a goroutine set to wait on its channel.
     let timer2 = Timer::new(Duration::from_secs(1));
     let timer2_c = timer2.channel().clone();
     gort::go(async move {
@@ -39,7 +40,8 @@ async fn main() {
         println!("Timer 2 stopped");
     }
 
-    // Give timer 2 enough time to fire, if it ever was going to, to show it is indeed stopped.
-    // (The expected output has no "Timer 2 fired" line, so the test checks that too.)
+    // Outlast timer 2's deadline by a second: had `stop` not worked, the goroutine would have
+    // printed by now. (The expected output has no "Timer 2 fired" line, so the test checks
+    // that too.)
     sleep(Duration::from_secs(2)).await;
 }

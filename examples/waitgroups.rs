@@ -11,11 +11,12 @@
 use gort::sync::WaitGroup;
 use gort::time::{sleep, Duration, Instant};
 
-// The function we run in every goroutine.
+// The unit of work each task runs, a stand-in for something slow.
 async fn worker(id: u32) {
     println!("Worker {id} starting");
 
-    // Sleep to simulate an expensive task.
+    // The sleep plays the part of real work. It suspends only this task, not a thread, which
+    // is why the five workers can overlap.
     sleep(Duration::from_secs(1)).await;
     println!("Worker {id} done");
 }
@@ -24,12 +25,12 @@ async fn worker(id: u32) {
 async fn main() {
     let start = Instant::now();
 
-    // This WaitGroup waits for all the goroutines launched here to finish.
+    // One counter for the whole batch; `main` waits on it below.
     let wg = WaitGroup::new();
 
-    // Launch several goroutines and increment the WaitGroup counter for each (before it
-    // starts, so that `wait` cannot see zero too early). Each tells the WaitGroup when it is
-    // done.
+    // `add(1)` happens here, before the spawn, not inside the task: otherwise `wait` might
+    // run first, find the count at zero and return early. Each task moves in its own clone of
+    // the handle and calls `done` once `worker` returns.
     for i in 1..=5 {
         wg.add(1);
         let wg = wg.clone();
@@ -39,11 +40,11 @@ async fn main() {
         });
     }
 
-    // Block until the WaitGroup counter goes back to 0: all the workers said they're done.
+    // Suspend `main` until every `add` has been matched by a `done`.
     wg.wait().await;
 
-    // A WaitGroup has no way to pass errors back from the workers; for that, see
-    // `gort::errgroup` (Go's golang.org/x/sync/errgroup).
+    // A WaitGroup only counts. Workers that can fail want `gort::errgroup` instead (Go's
+    // golang.org/x/sync/errgroup), which hands the first error back to the waiter.
 
     // The workers slept side by side: about 1 s in all, not 5.
     let took = start.elapsed();

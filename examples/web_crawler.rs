@@ -1,6 +1,6 @@
 //! The Go tour's "Web Crawler" exercise (<https://go.dev/tour/concurrency/10>): crawl from
-//! `https://golang.org/` to depth 4 through a fake fetcher, fetching URLs in parallel and never
-//! fetching the same URL twice.
+//! `https://golang.org/` to depth 4 through a fake fetcher, with a task per link and each URL
+//! fetched at most once.
 //!
 //! The design is the usual solution of the exercise: a set of visited URLs behind a mutex (the
 //! tour's `SafeCounter` idea from the lesson before), a goroutine per link, and a
@@ -28,7 +28,7 @@ use gort::sync::{Mutex, WaitGroup};
 type BoxFuture = Pin<Box<dyn Future<Output = ()> + Send>>;
 
 trait Fetcher: Send + Sync {
-    /// Returns the body of `url` and a slice of URLs found on that page.
+    /// The page at `url`: its body and the links on it, or an error message.
     fn fetch(&self, url: &str) -> Result<(String, Vec<String>), String>;
 }
 
@@ -45,7 +45,8 @@ impl Visited {
     }
 }
 
-/// Uses `fetcher` to crawl pages starting with `url`, to a maximum of `depth`, in parallel.
+/// Go's `Crawl`: fetches `url` unless `depth` is used up or the URL is already claimed, then
+/// spawns a crawl one level shallower for every link found.
 /// `wg` was incremented for this call by whoever started it; the crawl calls `wg.done()` when
 /// it is over (Go: `defer wg.Done()`).
 fn crawl(
@@ -114,7 +115,7 @@ async fn main() {
     println!("{} URLs fetched, each once", fetches.len());
 }
 
-/// A `Fetcher` that returns canned results (Go's `fakeFetcher`, a map from URL to result), and
+/// Go's `fakeFetcher`: answers from a fixed URL → page table instead of the network, and
 /// counts its calls so that `main` can check that no URL was fetched twice.
 struct FakeFetcher {
     results: HashMap<&'static str, FakeResult>,
@@ -146,7 +147,7 @@ impl Fetcher for FakeFetcher {
     }
 }
 
-/// `fetcher` is a populated `FakeFetcher` (Go's `var fetcher = fakeFetcher{...}`).
+/// The tour's canned site (Go's `var fetcher = fakeFetcher{...}`).
 fn fake_fetcher() -> FakeFetcher {
     let result = |body, urls| FakeResult { body, urls };
     FakeFetcher {

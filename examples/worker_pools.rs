@@ -21,8 +21,8 @@
 use gort::chan::{Receiver, Sender};
 use gort::time::{sleep, Duration, Instant};
 
-// Our worker: it receives work on `jobs` and sends the results on `results`. It sleeps a
-// second per job to simulate an expensive task.
+// Each worker drains `jobs` until it is closed and empty, answering on `results`. The
+// one-second sleep stands in for real work; it suspends only this task.
 async fn worker(id: u32, jobs: Receiver<u32>, results: Sender<u32>) {
     while let Some(j) = jobs.recv().await {
         println!("worker {id} started  job {j}");
@@ -36,24 +36,26 @@ async fn worker(id: u32, jobs: Receiver<u32>, results: Sender<u32>) {
 async fn main() {
     let start = Instant::now();
 
-    // To use our pool of workers we send them work and collect their results: two channels.
+    // Work goes out on one channel and answers come back on the other. Both have room for
+    // every job, so neither side ever waits on a full buffer.
     const NUM_JOBS: u32 = 5;
     let (jobs_tx, jobs) = gort::chan::bounded(NUM_JOBS as usize);
     let (results_tx, results) = gort::chan::bounded(NUM_JOBS as usize);
 
-    // Start 3 workers, initially blocked because there are no jobs yet.
+    // Spawn the pool first; with nothing queued yet, each worker parks in `recv`.
     for w in 1..=3 {
         gort::go(worker(w, jobs.clone(), results_tx.clone()));
     }
 
-    // Send 5 jobs, then close the channel to say that's all the work we have.
+    // Queue all the work, then `close`: once the queue drains, each worker's `recv` returns
+    // `None` and its loop ends.
     for j in 1..=NUM_JOBS {
         jobs_tx.send(j).await.unwrap();
     }
     jobs_tx.close();
 
-    // Collect all the results of the work. This also makes sure the worker goroutines have
-    // finished.
+    // Taking exactly NUM_JOBS answers doubles as the join: the last one cannot arrive before
+    // the last job has been worked.
     let mut sum = 0;
     for _ in 1..=NUM_JOBS {
         sum += results.recv().await.unwrap();

@@ -4,7 +4,7 @@
 //! A channel as a completion signal: `main` learns that a goroutine has finished by receiving
 //! from it. Go's `done := make(chan bool, 1)` is `gort::chan::bounded(1)`; Go passes the whole
 //! channel to `worker`, while gort splits it, so the worker gets only the
-//! [`Sender`](gort::chan::Sender) it needs and `main` keeps the
+//! [`Sender`] it needs and `main` keeps the
 //! [`Receiver`](gort::chan::Receiver). `go worker(done)` is `gort::go(worker(done_tx))`: an
 //! `async fn` call is already a future, ready to spawn. `<-done` is `done_rx.recv().await`.
 //! Take that receive away and nothing holds `main` back: it returns, the runtime shuts down,

@@ -54,7 +54,9 @@ async fn main() {
     gort::go(async move {
         let ticks = tick(Duration::from_millis(200));
         while let Some(t) = ticks.recv().await {
-            bursty_tx.send(t).await.unwrap();
+            if bursty_tx.send(t).await.is_err() {
+                return; // main has dropped the limiter: nobody needs permits any more
+            }
         }
     });
 

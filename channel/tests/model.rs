@@ -33,6 +33,8 @@
 //! given back after `close` is received before the end-of-channel `None`, and a rendezvous send
 //! after a give-back completes only once a receiver takes its value.
 
+mod common;
+use common::poll_once;
 use gort_channel::chan::{self, Receiver, SendError, Sender, TryRecvError, TrySendError};
 use proptest::prelude::*;
 use std::cell::RefCell;
@@ -752,10 +754,6 @@ proptest! {
 
 // ---------------------------------------------------------------------------------------------
 // Minimal reproductions of two bugs the implementation once had (the model covers both).
-
-fn poll_once<F: Future + Unpin>(future: &mut F) -> Poll<F::Output> {
-    Pin::new(future).poll(&mut Context::from_waker(Waker::noop()))
-}
 
 /// API.md: a value given back by a dropped receive "is received before the end-of-channel
 /// `None` even when the channel is being closed at that moment". Once, `close` ended a waiting

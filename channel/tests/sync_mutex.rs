@@ -4,27 +4,12 @@
 
 #![cfg(not(loom))]
 
-use futures::task::noop_waker;
+mod common;
+use common::{poll_once, ready};
 use gort_channel::sync::{Mutex, MutexGuard};
 use std::cell::Cell;
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Barrier};
-use std::task::{Context, Poll};
-
-fn poll_once<F: Future + Unpin>(future: &mut F) -> Poll<F::Output> {
-    let waker = noop_waker();
-    Pin::new(future).poll(&mut Context::from_waker(&waker))
-}
-
-#[track_caller]
-fn ready<F: Future + Unpin>(future: &mut F) -> F::Output {
-    match poll_once(future) {
-        Poll::Ready(output) => output,
-        Poll::Pending => panic!("expected the future to be ready"),
-    }
-}
 
 /// A counter whose increment is a separate read and write: two holders at once would lose
 /// updates (the `Cell` also proves the mutex needs only `T: Send`).

@@ -4,25 +4,10 @@
 
 #![cfg(not(loom))]
 
-use futures::task::noop_waker;
+mod common;
+use common::{poll_once, ready};
 use gort_channel::sync::RwLock;
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::{Arc, Barrier};
-use std::task::{Context, Poll};
-
-fn poll_once<F: Future + Unpin>(future: &mut F) -> Poll<F::Output> {
-    let waker = noop_waker();
-    Pin::new(future).poll(&mut Context::from_waker(&waker))
-}
-
-#[track_caller]
-fn ready<F: Future + Unpin>(future: &mut F) -> F::Output {
-    match poll_once(future) {
-        Poll::Ready(output) => output,
-        Poll::Pending => panic!("expected the future to be ready"),
-    }
-}
 
 #[test]
 fn many_readers_hold_the_lock_at_once() {

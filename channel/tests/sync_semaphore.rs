@@ -6,7 +6,9 @@
 
 #![cfg(not(loom))]
 
-use futures::task::{noop_waker, ArcWake};
+mod common;
+use common::{poll_once, ready};
+use futures::task::ArcWake;
 use gort_channel::coop;
 use gort_channel::sync::Semaphore;
 use std::future::Future;
@@ -15,11 +17,6 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Barrier};
 use std::task::{Context, Poll};
 
-fn poll_once<F: Future + Unpin>(future: &mut F) -> Poll<F::Output> {
-    let waker = noop_waker();
-    Pin::new(future).poll(&mut Context::from_waker(&waker))
-}
-
 /// A waker that counts its wake-ups.
 #[derive(Default)]
 struct CountWaker(AtomicUsize);
@@ -27,15 +24,6 @@ struct CountWaker(AtomicUsize);
 impl ArcWake for CountWaker {
     fn wake_by_ref(arc_self: &Arc<Self>) {
         arc_self.0.fetch_add(1, Ordering::SeqCst);
-    }
-}
-
-/// Polls once and expects completion (the output is returned so a permit stays held).
-#[track_caller]
-fn ready<F: Future + Unpin>(future: &mut F) -> F::Output {
-    match poll_once(future) {
-        Poll::Ready(output) => output,
-        Poll::Pending => panic!("expected the future to be ready"),
     }
 }
 

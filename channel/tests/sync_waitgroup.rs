@@ -3,18 +3,14 @@
 // Plain-thread tests; the loom models are in `src/sync/loom_notify.rs`.
 #![cfg(not(loom))]
 
+mod common;
+use common::poll_once;
 use futures::executor::{block_on, LocalPool};
 use futures::task::LocalSpawnExt;
 use gort_channel::sync::WaitGroup;
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
-use std::task::{Context, Poll, Waker};
-
-fn poll_once<F: Future + Unpin>(f: &mut F) -> Poll<F::Output> {
-    Pin::new(f).poll(&mut Context::from_waker(Waker::noop()))
-}
+use std::task::Poll;
 
 /// Returns `Pending` once, waking itself: the task goes to the back of the pool's queue.
 async fn yield_now() {

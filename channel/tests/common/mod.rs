@@ -1,0 +1,21 @@
+//! Helpers shared by the channel crate's integration tests: poll a future by hand, once.
+
+#![allow(dead_code)] // each test file uses its own subset
+
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll, Waker};
+
+/// Polls `future` once with a waker that does nothing.
+pub(crate) fn poll_once<F: Future + Unpin>(future: &mut F) -> Poll<F::Output> {
+    Pin::new(future).poll(&mut Context::from_waker(Waker::noop()))
+}
+
+/// Polls `future` once and returns its output; panics if it is not ready.
+#[track_caller]
+pub(crate) fn ready<F: Future + Unpin>(future: &mut F) -> F::Output {
+    match poll_once(future) {
+        Poll::Ready(output) => output,
+        Poll::Pending => panic!("expected the future to be ready"),
+    }
+}

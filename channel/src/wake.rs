@@ -21,6 +21,13 @@ impl WakeList {
         WakeList::default()
     }
 
+    /// Whether there is nobody to wake.
+    #[inline]
+    pub(crate) fn is_empty(&self) -> bool {
+        // `more` is only used once `first` is taken.
+        self.first.is_none()
+    }
+
     /// Adds a served entry's waker (`None`: it had none to wake).
     pub(crate) fn push(&mut self, waker: Option<Waker>) {
         let Some(waker) = waker else { return };
@@ -50,7 +57,14 @@ impl WakeList {
     }
 
     /// Wakes everyone. Call only with the lock released.
+    #[inline]
     pub(crate) fn wake_all(self) {
+        if !self.is_empty() {
+            self.wake_all_slow();
+        }
+    }
+
+    fn wake_all_slow(self) {
         let mut panic = None;
         for waker in self.first.into_iter().chain(self.more) {
             if let Err(payload) = catch_unwind(AssertUnwindSafe(|| waker.wake())) {

@@ -117,6 +117,9 @@ impl<T> std::ops::DerefMut for Guard<'_, T> {
 impl<T> Drop for Guard<'_, T> {
     fn drop(&mut self) {
         let mut guard = self.guard.take().expect("dropped once");
+        if guard.wake.is_empty() {
+            return; // the common case: nobody to wake, just unlock
+        }
         let wake = guard.wake.take();
         drop(guard);
         // Every served waiter is woken even if a user's waker panics; the first panic is
@@ -170,7 +173,14 @@ impl<T> Inner<T> {
     /// Finds the first waiter of one queue that may be served and claims it: unlinks it (and
     /// claims its select, if any). Entries of select `me` are skipped, dead select entries
     /// unlinked. Notify-only receivers on the way are woken (to try again) and unlinked.
+    #[inline]
     fn claim_first(&mut self, is_send: bool, me: Option<&SelectState>) -> Option<usize> {
+        // Most operations find the queue empty: keep that check inline, the walk out of line.
+        self.queue(is_send).front()?;
+        self.claim_first_slow(is_send, me)
+    }
+
+    fn claim_first_slow(&mut self, is_send: bool, me: Option<&SelectState>) -> Option<usize> {
         let mut cursor = self.queue(is_send).front();
         while let Some(key) = cursor {
             let queue = self.queue(is_send);
@@ -261,6 +271,7 @@ impl<T> Inner<T> {
     }
 
     /// Takes the value of the first waiting sender (claimed), completing its send.
+    #[inline]
     fn take_from_sender(&mut self, me: Option<&SelectState>) -> Option<T> {
         let key = self.claim_first(true, me)?;
         let value = self.sendq.get_mut(key).value.take();

@@ -482,6 +482,7 @@ impl<T> Unpin for SendFuture<'_, T> {}
 
 impl<T> SendFuture<'_, T> {
     /// Withdraws a send: `Some(value)` if it was not sent, `None` if a receiver took it.
+    #[inline]
     pub(crate) fn cancel(&mut self) -> Option<T> {
         match self.key.take() {
             None => self.value.take(),
@@ -661,17 +662,23 @@ fn poll_recv<T>(
 }
 
 /// Withdraws a waiting receive; a value it had been handed goes back into the channel.
+#[inline]
 fn cancel_recv<T>(chan: &Chan<T>, key: &mut Option<usize>) {
     if let Some(k) = key.take() {
-        let mut inner = chan.lock();
-        let mut entry = inner.recvq.remove(k);
-        if let Some(value) = entry.value.take() {
-            inner.give_back(value);
-        }
-        drop(inner);
-        // A still-waiting entry holds the task's waker: dropped after unlocking.
-        drop(entry);
+        cancel_waiting_recv(chan, k);
     }
+}
+
+/// Withdraws the waiting receive `k`, giving back a value it had been handed.
+fn cancel_waiting_recv<T>(chan: &Chan<T>, k: usize) {
+    let mut inner = chan.lock();
+    let mut entry = inner.recvq.remove(k);
+    if let Some(value) = entry.value.take() {
+        inner.give_back(value);
+    }
+    drop(inner);
+    // A still-waiting entry holds the task's waker: dropped after unlocking.
+    drop(entry);
 }
 
 impl<T> futures_core::Stream for Receiver<T> {

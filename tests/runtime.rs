@@ -477,6 +477,39 @@ fn tasks_waking_each_other_cannot_starve_the_run_queue() {
 }
 
 #[test]
+fn a_yielding_task_is_not_starved_by_tasks_waking_each_other() {
+    // A yield waits in the worker's private deferred list, not in its ring; the pair below
+    // always has a task in the `next` slot, so only the periodic turn brings the yield back.
+    let rt = runtime(1);
+    let stop = Arc::new(AtomicBool::new(false));
+    let wakers = Arc::new(Mutex::new([None, None]));
+    rt.block_on(async {
+        let yielder = {
+            let stop = stop.clone();
+            gort::spawn(async move {
+                for _ in 0..1_000 {
+                    gort::yield_now().await;
+                }
+                stop.store(true, SeqCst);
+            })
+        };
+        let a = gort::spawn(PingPong {
+            me: 0,
+            wakers: wakers.clone(),
+            stop: stop.clone(),
+        });
+        let b = gort::spawn(PingPong {
+            me: 1,
+            wakers: wakers.clone(),
+            stop: stop.clone(),
+        });
+        yielder.await.unwrap();
+        a.await.unwrap();
+        b.await.unwrap();
+    });
+}
+
+#[test]
 fn tasks_from_outside_are_not_starved_by_a_busy_worker() {
     let rt = runtime(1);
     let stop = Arc::new(AtomicBool::new(false));

@@ -7,9 +7,17 @@
 //!    [`MAX_NEXT_POLLS`] times in a row while the ring holds other tasks, so two tasks waking
 //!    each other cannot starve the ring;
 //! 3. its ring, then the global queue;
-//! 4. otherwise it *searches* (steals half of another worker's ring, or takes from the global
+//! 4. then the tasks that yielded during their own poll (`yield_now`, a spent cooperative
+//!    budget): they wait in a private `deferred` list, invisible to stealers, until the worker
+//!    has nothing else to run or the next [`GLOBAL_QUEUE_INTERVAL`] tick, which moves them to
+//!    the ring and wakes an idle worker if there is more than one task to share. So a yield
+//!    never wakes a worker just to hand it a task that will wait for this one (tokio's
+//!    `yield_now` defers the same way; Go's `Gosched` wakes no idle P). The price is tokio's:
+//!    a task that yields just before another task blocks this worker's thread waits for that
+//!    poll to end;
+//! 5. otherwise it *searches* (steals half of another worker's ring, or takes from the global
 //!    queue), if fewer than half the workers already search;
-//! 5. otherwise it parks (see `idle.rs` for the wake-up rules).
+//! 6. otherwise it parks (see `idle.rs` for the wake-up rules).
 //!
 //! Stranding (tokio#4941): a task in a worker's `next` slot is not in its ring, so stealers do
 //! not see it; if its worker then spends a long time inside one poll, the task would wait for
@@ -91,6 +99,10 @@ pub(crate) struct Worker {
     /// `Driver::pass_on` before polling a task. Set by `after_park` and by registrations on this
     /// thread; cleared by `before_park` (which makes the target the owner) and `pass_on`.
     timer_duty: Cell<bool>,
+    /// Tasks that woke themselves during their own poll (`yield_now`, a spent budget), in
+    /// order. They join the ring only when this worker has nothing else to run, or every
+    /// [`GLOBAL_QUEUE_INTERVAL`] ticks; until then other workers cannot steal them.
+    deferred: RefCell<Vec<Notified>>,
 }
 
 thread_local! {
@@ -143,6 +155,7 @@ impl Worker {
             watch_interval: Cell::new(WATCH_MIN),
             watch_deadline: Cell::new(None),
             timer_duty: Cell::new(false),
+            deferred: RefCell::new(Vec::new()),
             shared,
         }
     }
@@ -160,27 +173,28 @@ impl Worker {
     }
 
     /// Schedules a task from this worker's thread: into the `next` slot (a task woken or spawned
-    /// by the running task), or at the back of the ring (a yield).
+    /// by the running task), or into `deferred` (a task that woke itself: a yield).
+    ///
+    /// A yield wakes nobody and is not stealable at once (Go's `Gosched` does not wake an idle
+    /// P either; tokio defers `yield_now` the same way). Offering it to stealers made a
+    /// contended `Mutex` 2x slower: the other worker woke up, stole the yielded task, which
+    /// then waited for the lock held on this worker, and the two workers bounced the lock's
+    /// cache lines and each other's tasks (`benches/sync.rs`, `mutex_contended`).
     pub(crate) fn schedule_local(&self, task: Notified, is_yield: bool) {
         if is_yield {
-            self.local.push_back_or_overflow(task, &self.shared.inject);
-            if self.local.len() <= 1 && self.remote().next.load(Relaxed).is_null() {
-                // Only the yielding task is runnable here: this worker runs it again next;
-                // waking another worker would just move it there.
-                return;
-            }
-        } else {
-            let ptr = task.into_raw().header_ptr().as_ptr();
-            let prev = self.remote().next.swap(ptr, AcqRel);
-            let Some(prev) = NonNull::new(prev) else {
-                // Only the slot is filled: this worker runs it next, nothing is stealable, so
-                // waking an idle worker would only cost a futex call (2.4x slower chained
-                // spawns when measured). A stuck slot is the watcher's job.
-                return;
-            };
-            self.local
-                .push_back_or_overflow(claim_next(prev), &self.shared.inject);
+            self.deferred.borrow_mut().push(task);
+            return;
         }
+        let ptr = task.into_raw().header_ptr().as_ptr();
+        let prev = self.remote().next.swap(ptr, AcqRel);
+        let Some(prev) = NonNull::new(prev) else {
+            // Only the slot is filled: this worker runs it next, nothing is stealable, so
+            // waking an idle worker would only cost a futex call (2.4x slower chained spawns
+            // when measured). A stuck slot is the watcher's job.
+            return;
+        };
+        self.local
+            .push_back_or_overflow(claim_next(prev), &self.shared.inject);
         self.shared.notify_parked();
     }
 
@@ -201,6 +215,9 @@ impl Worker {
                 self.run_task(task);
                 continue;
             }
+            if self.undefer() {
+                continue; // only yielded tasks are left: run them here
+            }
             if let Some(task) = self.search() {
                 self.run_task(task);
                 continue;
@@ -215,8 +232,24 @@ impl Worker {
         self.drain();
     }
 
+    /// Moves the deferred tasks to the back of the ring; false if there were none.
+    fn undefer(&self) -> bool {
+        let mut deferred = self.deferred.borrow_mut();
+        if deferred.is_empty() {
+            return false;
+        }
+        for task in deferred.drain(..) {
+            self.local.push_back_or_overflow(task, &self.shared.inject);
+        }
+        true
+    }
+
     fn next_local_task(&self) -> Option<Notified> {
         if self.tick.get() % GLOBAL_QUEUE_INTERVAL == 0 {
+            if self.undefer() && self.local.len() > 1 {
+                // Tasks that kept yielding here become stealable: an idle worker may help.
+                self.shared.notify_parked();
+            }
             // A busy worker keeps time too, in case no worker is parked to do it.
             self.shared.timers.fire_if_due();
             if let Some(task) = self.shared.inject.pop() {
@@ -416,6 +449,7 @@ impl Worker {
 
     /// Drops the references this worker still holds (shutdown).
     fn drain(&self) {
+        drop(std::mem::take(&mut *self.deferred.borrow_mut()));
         drop(self.take_next());
         while let Some(task) = self.local.pop() {
             drop(task);

@@ -102,7 +102,7 @@ impl Shared {
                 return;
             }
             match worker {
-                Some(worker) => worker.schedule_local(notified, false),
+                Some(worker) => worker.spawn_local(notified),
                 None => {
                     self.remote_spawns.fetch_add(1, Relaxed);
                     self.push_remote(notified);

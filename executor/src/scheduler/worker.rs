@@ -19,6 +19,10 @@
 //!    queue), if fewer than half the workers already search;
 //! 6. otherwise it parks (see `idle.rs` for the wake-up rules).
 //!
+//! Waking idle workers: a spawn that pushes a task into the ring wakes an idle worker at once;
+//! a wake that does so asks for one only when the running poll ends (see
+//! [`Worker::schedule_local`]), so that one poll's several wake-ups are stolen together.
+//!
 //! Stranding (tokio#4941): a task in a worker's `next` slot is not in its ring, so stealers do
 //! not see it; if its worker then spends a long time inside one poll, the task would wait for
 //! it. Filling the slot wakes nobody (the worker will run it next; a wake-up per spawn made
@@ -103,6 +107,9 @@ pub(crate) struct Worker {
     /// order. They join the ring only when this worker has nothing else to run, or every
     /// [`GLOBAL_QUEUE_INTERVAL`] ticks; until then other workers cannot steal them.
     deferred: RefCell<Vec<Notified>>,
+    /// A wake during the current poll displaced a task into the ring: wake an idle worker
+    /// when the poll ends (see [`Worker::schedule_local`]).
+    notify_pending: Cell<bool>,
 }
 
 thread_local! {
@@ -156,6 +163,7 @@ impl Worker {
             watch_deadline: Cell::new(None),
             timer_duty: Cell::new(false),
             deferred: RefCell::new(Vec::new()),
+            notify_pending: Cell::new(false),
             shared,
         }
     }
@@ -172,30 +180,61 @@ impl Worker {
         hint
     }
 
-    /// Schedules a task from this worker's thread: into the `next` slot (a task woken or spawned
-    /// by the running task), or into `deferred` (a task that woke itself: a yield).
+    /// Schedules a task woken on this worker's thread: into the `next` slot (a task woken by
+    /// the running task), or into `deferred` (a task that woke itself: a yield).
     ///
     /// A yield wakes nobody and is not stealable at once (Go's `Gosched` does not wake an idle
     /// P either; tokio defers `yield_now` the same way). Offering it to stealers made a
     /// contended `Mutex` 2x slower: the other worker woke up, stole the yielded task, which
     /// then waited for the lock held on this worker, and the two workers bounced the lock's
     /// cache lines and each other's tasks (`benches/sync.rs`, `mutex_contended`).
+    ///
+    /// A woken task that displaces the slot's task into the ring asks for an idle worker only
+    /// once the running poll has ended (`notify_pending`), not at once: one poll often wakes
+    /// several tasks (a consumer freeing room for several producers), and the idle worker then
+    /// finds them all instead of stealing each as soon as it is queued, which made it run every
+    /// producer for one message at a time (`benches/select.rs`, `select_rx_boundedN`: 2x
+    /// faster). A task woken from outside any poll (a timer fired by this worker) is flushed
+    /// the same way before the next poll.
     pub(crate) fn schedule_local(&self, task: Notified, is_yield: bool) {
         if is_yield {
             self.deferred.borrow_mut().push(task);
-            return;
+        } else if self.push_next(task) {
+            self.notify_pending.set(true);
         }
+    }
+
+    /// Schedules a task spawned on this worker's thread into the `next` slot. Unlike a wake, a
+    /// displaced task asks for an idle worker at once: a new task is new work, and the spawner
+    /// may go on computing for a long time (Go's `newproc` wakes an idle P too).
+    pub(crate) fn spawn_local(&self, task: Notified) {
+        if self.push_next(task) {
+            self.shared.notify_parked();
+        }
+    }
+
+    /// Puts `task` in the `next` slot; true if that displaced the slot's previous task into
+    /// the ring, where other workers may steal it.
+    fn push_next(&self, task: Notified) -> bool {
         let ptr = task.into_raw().header_ptr().as_ptr();
         let prev = self.remote().next.swap(ptr, AcqRel);
         let Some(prev) = NonNull::new(prev) else {
             // Only the slot is filled: this worker runs it next, nothing is stealable, so
             // waking an idle worker would only cost a futex call (2.4x slower chained spawns
             // when measured). A stuck slot is the watcher's job.
-            return;
+            return false;
         };
         self.local
             .push_back_or_overflow(claim_next(prev), &self.shared.inject);
-        self.shared.notify_parked();
+        true
+    }
+
+    /// Wakes an idle worker if a wake during the last poll queued stealable work that is still
+    /// there (see [`Worker::schedule_local`]).
+    fn flush_notify(&self) {
+        if self.notify_pending.replace(false) && !self.local.is_empty() {
+            self.shared.notify_parked();
+        }
     }
 
     /// The worker loop. Returns on shutdown, leaving no task reference behind.
@@ -210,6 +249,7 @@ impl Worker {
         let _reset = ResetCurrent;
 
         while !self.shared.is_shutdown() {
+            self.flush_notify();
             self.tick.set(self.tick.get().wrapping_add(1));
             if let Some(task) = self.next_local_task() {
                 self.run_task(task);

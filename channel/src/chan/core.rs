@@ -285,7 +285,8 @@ impl<T> Inner<T> {
             // A slot is free: the first waiting sender's value moves in behind the buffer
             // (FIFO), but only if it fits — after a give-back the buffer can be over `cap`, and
             // a send completes only once its value has a place.
-            if cap.is_none_or(|cap| self.buf.len() < cap) {
+            let room = cap.is_none_or(|cap| self.buf.len() < cap);
+            if room && self.sendq.front().is_some() {
                 if let Some(sent) = self.take_from_sender(me) {
                     self.buf.push_back(sent);
                 }

@@ -551,9 +551,13 @@ impl<T> Future for SendFuture<'_, T> {
 }
 
 impl<T> Drop for SendFuture<'_, T> {
+    #[inline]
     fn drop(&mut self) {
-        // An unsent value is dropped here, outside the channel's lock.
-        drop(self.cancel());
+        // Only a waiting send has anything to withdraw; a value never sent (the future was not
+        // polled) drops with the field. Either way it drops outside the channel's lock.
+        if self.key.is_some() {
+            drop(self.cancel());
+        }
     }
 }
 

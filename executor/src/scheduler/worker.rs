@@ -489,7 +489,9 @@ impl Worker {
 
     /// Drops the references this worker still holds (shutdown).
     fn drain(&self) {
-        drop(std::mem::take(&mut *self.deferred.borrow_mut()));
+        // Taken out first: dropping a task may wake others, which must find `deferred` free.
+        let deferred = std::mem::take(&mut *self.deferred.borrow_mut());
+        drop(deferred);
         drop(self.take_next());
         while let Some(task) = self.local.pop() {
             drop(task);

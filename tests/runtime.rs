@@ -450,22 +450,24 @@ impl Future for PingPong {
     }
 }
 
+/// Spawns a [`PingPong`] pair on the current runtime; it runs until `stop` is set.
+fn spawn_ping_pong(stop: &Arc<AtomicBool>) -> [gort::JoinHandle<()>; 2] {
+    let wakers = Arc::new(Mutex::new([None, None]));
+    [0, 1].map(|me| {
+        gort::spawn(PingPong {
+            me,
+            wakers: wakers.clone(),
+            stop: stop.clone(),
+        })
+    })
+}
+
 #[test]
 fn tasks_waking_each_other_cannot_starve_the_run_queue() {
     let rt = runtime(1);
     let stop = Arc::new(AtomicBool::new(false));
-    let wakers = Arc::new(Mutex::new([None, None]));
     rt.block_on(async {
-        let a = gort::spawn(PingPong {
-            me: 0,
-            wakers: wakers.clone(),
-            stop: stop.clone(),
-        });
-        let b = gort::spawn(PingPong {
-            me: 1,
-            wakers: wakers.clone(),
-            stop: stop.clone(),
-        });
+        let [a, b] = spawn_ping_pong(&stop);
         // This task sits in the ring behind the pair; it must still run.
         let stop2 = stop.clone();
         gort::spawn(async move { stop2.store(true, SeqCst) })
@@ -482,7 +484,6 @@ fn a_yielding_task_is_not_starved_by_tasks_waking_each_other() {
     // always has a task in the `next` slot, so only the periodic turn brings the yield back.
     let rt = runtime(1);
     let stop = Arc::new(AtomicBool::new(false));
-    let wakers = Arc::new(Mutex::new([None, None]));
     rt.block_on(async {
         let yielder = {
             let stop = stop.clone();
@@ -493,16 +494,7 @@ fn a_yielding_task_is_not_starved_by_tasks_waking_each_other() {
                 stop.store(true, SeqCst);
             })
         };
-        let a = gort::spawn(PingPong {
-            me: 0,
-            wakers: wakers.clone(),
-            stop: stop.clone(),
-        });
-        let b = gort::spawn(PingPong {
-            me: 1,
-            wakers: wakers.clone(),
-            stop: stop.clone(),
-        });
+        let [a, b] = spawn_ping_pong(&stop);
         yielder.await.unwrap();
         a.await.unwrap();
         b.await.unwrap();

@@ -537,6 +537,33 @@ fn a_task_in_a_stuck_workers_next_slot_is_run_by_another_worker() {
 }
 
 #[test]
+fn a_task_that_yielded_on_a_stuck_worker_is_run_by_another_worker() {
+    let rt = runtime(2);
+    let flag = Arc::new(AtomicBool::new(false));
+    let stranded = rt.block_on(async {
+        gort::spawn(async move {
+            let set_by_me = flag.clone();
+            // Goes into this worker's `next` slot, and will block the worker's thread until
+            // this task has run again.
+            let blocker = gort::spawn(async move {
+                let deadline = std::time::Instant::now() + Duration::from_secs(20);
+                while !flag.load(SeqCst) && std::time::Instant::now() < deadline {
+                    std::thread::sleep(Duration::from_millis(1));
+                }
+                !flag.load(SeqCst)
+            });
+            // Yielded tasks wait in this worker's private list, which stealers do not see.
+            gort::yield_now().await;
+            set_by_me.store(true, SeqCst);
+            blocker.await.unwrap()
+        })
+        .await
+        .unwrap()
+    });
+    assert!(!stranded, "the yielded task waited for the blocked worker");
+}
+
+#[test]
 fn an_always_ready_loop_yields_once_its_budget_is_spent() {
     let rt = runtime(1);
     let stop = Arc::new(AtomicBool::new(false));

@@ -553,8 +553,9 @@ impl<T> Future for SendFuture<'_, T> {
 impl<T> Drop for SendFuture<'_, T> {
     #[inline]
     fn drop(&mut self) {
-        // Only a waiting send has anything to withdraw; a value never sent (the future was not
-        // polled) drops with the field. Either way it drops outside the channel's lock.
+        // Only a waiting send has anything to withdraw; a value that never reached the channel
+        // (not polled yet, or its first poll refused by the budget) drops with the field.
+        // Either way it drops outside the channel's lock.
         if self.key.is_some() {
             drop(self.cancel());
         }

@@ -6,7 +6,7 @@ use super::owned::OwnedTasks;
 use super::park::Unparker;
 use super::{queue, worker};
 use crate::blocking::BlockingPool;
-use crate::loom::{Arc, AtomicBool, AtomicPtr, AtomicU64};
+use crate::loom::{Arc, AtomicBool, AtomicPtr, AtomicU64, Mutex};
 use crate::task::raw::Header;
 use crate::task::{JoinHandle, Notified, RawTask, Schedule};
 use crate::time::driver::Driver;
@@ -38,6 +38,10 @@ pub(crate) struct Remote {
     pub(crate) unparker: Unparker,
     /// Polls started by this worker; a stealer that sees it unchanged knows the owner is stuck.
     pub(crate) polls: AtomicU64,
+    /// Tasks that yielded on this worker, in order: run by it once it has nothing else to do
+    /// (see `Worker::schedule_local`). Behind a lock only so that the watcher can take them
+    /// from a worker stuck in one poll; otherwise only the owner touches it, uncontended.
+    pub(crate) deferred: Mutex<Vec<Notified>>,
     pub(crate) spawns: AtomicU64,
     pub(crate) steals: AtomicU64,
     pub(crate) parks: AtomicU64,
@@ -50,6 +54,7 @@ impl Remote {
             next: AtomicPtr::new(std::ptr::null_mut()),
             unparker,
             polls: AtomicU64::new(0),
+            deferred: Mutex::new(Vec::new()),
             spawns: AtomicU64::new(0),
             steals: AtomicU64::new(0),
             parks: AtomicU64::new(0),

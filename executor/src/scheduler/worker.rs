@@ -10,11 +10,10 @@
 //! 4. then the tasks that yielded during their own poll (`yield_now`, a spent cooperative
 //!    budget): they wait in a private `deferred` list, invisible to stealers, until the worker
 //!    has nothing else to run or the next [`GLOBAL_QUEUE_INTERVAL`] tick, which moves them to
-//!    the ring and wakes an idle worker if there is more than one task to share. So a yield
+//!    the ring (and an idle worker is woken if the ring holds more than one task). So a yield
 //!    never wakes a worker just to hand it a task that will wait for this one (tokio's
-//!    `yield_now` defers the same way; Go's `Gosched` wakes no idle P). The price is tokio's:
-//!    a task that yields just before another task blocks this worker's thread waits for that
-//!    poll to end;
+//!    `yield_now` defers the same way). If another task then blocks this worker's thread, the
+//!    watcher (below) takes the yielded tasks, as it takes a stuck `next` slot;
 //! 5. otherwise it *searches* (steals half of another worker's ring, or takes from the global
 //!    queue), if fewer than half the workers already search;
 //! 6. otherwise it parks (see `idle.rs` for the wake-up rules).
@@ -23,20 +22,19 @@
 //! a wake that does so asks for one only when the running poll ends (see
 //! [`Worker::schedule_local`]), so that one poll's several wake-ups are stolen together.
 //!
-//! Stranding (tokio#4941): a task in a worker's `next` slot is not in its ring, so stealers do
-//! not see it; if its worker then spends a long time inside one poll, the task would wait for
-//! it. Filling the slot wakes nobody (the worker will run it next; a wake-up per spawn made
-//! chained spawns 2.4x slower). Instead, the last searcher to park while other workers are
-//! still running becomes the *watcher*: it sleeps [`WATCH_MIN`] (doubling up to [`WATCH_MAX`]
-//! while nothing is stuck), then takes the slot task of any worker that has not started a single
-//! poll in that whole interval. A watch, once started, lasts until its deadline or until the
+//! Stranding (tokio#4941): a task in a worker's `next` slot or `deferred` list is not in its ring,
+//! so stealers do not see it; if its worker then spends a long time inside one poll, the task would
+//! wait for it. Filling the slot wakes nobody (the worker will run it next; a wake-up per spawn
+//! made chained spawns 2.4x slower). Instead, the last searcher to park while other workers are
+//! still running becomes the *watcher*: it sleeps [`WATCH_MIN`] (doubling up to [`WATCH_MAX`] while
+//! nothing is stuck), then takes the slot and deferred tasks of any worker that has not started a
+//! single poll in that whole interval. A watch, once started, lasts until its deadline or until the
 //! watcher is notified of work: other wake-ups (its timers) do not restart it — the deadline and
 //! the snapshot of poll counts are kept across parks, and expiry is checked whatever woke the
-//! watcher — or a timer more frequent than the interval would postpone the check forever.
-//! There is always a watcher or a searcher while a worker runs: a
-//! worker that leaves searching as the last searcher wakes another (rule 3 of `idle.rs`), which
-//! parks as the last searcher and so watches. This is Go's sysmon check, done by an idle worker
-//! instead of a dedicated thread.
+//! watcher — or a timer more frequent than the interval would postpone the check forever. There is
+//! always a watcher or a searcher while a worker runs: a worker that leaves searching as the last
+//! searcher wakes another (rule 3 of `idle.rs`), which parks as the last searcher and so watches.
+//! This is Go's sysmon check, done by an idle worker instead of a dedicated thread.
 //!
 //! Timers (see `time/driver.rs`): a parking worker asks the timer driver whether it is to keep
 //! time — the first to park owns the timers and parks until the next deadline — and every
@@ -49,13 +47,14 @@
 //! without a timer owner (`timer_duty`).
 //!
 //! Shutdown: the runtime sets the shutdown flag and unparks everyone; each worker finishes its
-//! current poll, leaves the loop, and drops the references in its ring and slot. The runtime then
-//! cancels every remaining task through the owned-task list (`Shared::shutdown_tasks`).
+//! current poll, leaves the loop, and drops the references in its ring, slot and deferred list. The
+//! runtime then cancels every remaining task through the owned-task list
+//! (`Shared::shutdown_tasks`).
 
 use super::park::Parker;
 use super::queue::Local;
 use super::{Remote, Shared};
-use crate::loom::Arc;
+use crate::loom::{lock, Arc};
 use crate::task::raw::Header;
 use crate::task::{Notified, RawTask};
 use crate::time::driver::Driver;
@@ -103,10 +102,6 @@ pub(crate) struct Worker {
     /// `Driver::pass_on` before polling a task. Set by `after_park` and by registrations on this
     /// thread; cleared by `before_park` (which makes the target the owner) and `pass_on`.
     timer_duty: Cell<bool>,
-    /// Tasks that woke themselves during their own poll (`yield_now`, a spent budget), in
-    /// order. They join the ring only when this worker has nothing else to run, or every
-    /// [`GLOBAL_QUEUE_INTERVAL`] ticks; until then other workers cannot steal them.
-    deferred: RefCell<Vec<Notified>>,
     /// A wake during the current poll displaced a task into the ring: wake an idle worker
     /// when the poll ends (see [`Worker::schedule_local`]).
     notify_pending: Cell<bool>,
@@ -162,7 +157,6 @@ impl Worker {
             watch_interval: Cell::new(WATCH_MIN),
             watch_deadline: Cell::new(None),
             timer_duty: Cell::new(false),
-            deferred: RefCell::new(Vec::new()),
             notify_pending: Cell::new(false),
             shared,
         }
@@ -183,8 +177,8 @@ impl Worker {
     /// Schedules a task woken on this worker's thread: into the `next` slot (a task woken by
     /// the running task), or into `deferred` (a task that woke itself: a yield).
     ///
-    /// A yield wakes nobody and is not stealable at once (Go's `Gosched` does not wake an idle
-    /// P either; tokio defers `yield_now` the same way). Offering it to stealers made a
+    /// A yield wakes nobody and is not stealable at once (tokio defers `yield_now` the same way;
+    /// Go's `Gosched` instead queues globally and wakes an idle P). Offering it to stealers made a
     /// contended `Mutex` 2x slower: the other worker woke up, stole the yielded task, which
     /// then waited for the lock held on this worker, and the two workers bounced the lock's
     /// cache lines and each other's tasks (`benches/sync.rs`, `mutex_contended`).
@@ -194,11 +188,12 @@ impl Worker {
     /// several tasks (a consumer freeing room for several producers), and the idle worker then
     /// finds them all instead of stealing each as soon as it is queued, which made it run every
     /// producer for one message at a time (`benches/select.rs`, `select_rx_boundedN`: 2x
-    /// faster). A task woken from outside any poll (a timer fired by this worker) is flushed
-    /// the same way before the next poll.
+    /// faster). Work queued outside any poll (timers fired by this worker) is offered the same
+    /// way, before the next poll. The price: a task displaced during a long poll waits for it
+    /// to end, or for the watcher.
     pub(crate) fn schedule_local(&self, task: Notified, is_yield: bool) {
         if is_yield {
-            self.deferred.borrow_mut().push(task);
+            lock(&self.remote().deferred).push(task);
         } else if self.push_next(task) {
             self.notify_pending.set(true);
         }
@@ -249,7 +244,6 @@ impl Worker {
         let _reset = ResetCurrent;
 
         while !self.shared.is_shutdown() {
-            self.flush_notify();
             self.tick.set(self.tick.get().wrapping_add(1));
             if let Some(task) = self.next_local_task() {
                 self.run_task(task);
@@ -274,11 +268,11 @@ impl Worker {
 
     /// Moves the deferred tasks to the back of the ring; false if there were none.
     fn undefer(&self) -> bool {
-        let mut deferred = self.deferred.borrow_mut();
+        let deferred = std::mem::take(&mut *lock(&self.remote().deferred));
         if deferred.is_empty() {
             return false;
         }
-        for task in deferred.drain(..) {
+        for task in deferred {
             self.local.push_back_or_overflow(task, &self.shared.inject);
         }
         true
@@ -286,8 +280,10 @@ impl Worker {
 
     fn next_local_task(&self) -> Option<Notified> {
         if self.tick.get() % GLOBAL_QUEUE_INTERVAL == 0 {
-            if self.undefer() && self.local.len() > 1 {
-                // Tasks that kept yielding here become stealable: an idle worker may help.
+            self.undefer();
+            if self.local.len() > 1 {
+                // Queued work, yielded tasks included, is offered to an idle worker at least
+                // this often.
                 self.shared.notify_parked();
             }
             // A busy worker keeps time too, in case no worker is parked to do it.
@@ -325,6 +321,9 @@ impl Worker {
     }
 
     fn run_task(&self, task: Notified) {
+        // Whatever queued work since the last poll (a wake in it, timers fired in between) is
+        // offered before this poll, which may take long.
+        self.flush_notify();
         if self.searching.replace(false) && self.shared.idle.stop_searching() {
             // We found work and were the last searcher: there may be more (rule 3).
             self.shared.notify_parked();
@@ -394,23 +393,33 @@ impl Worker {
         None
     }
 
-    /// The watcher's check after its timed sleep: takes the `next`-slot task of any worker
-    /// that has not started a single poll since the watch began — it is stuck in one poll.
+    /// The watcher's check after its timed sleep: takes the `next`-slot task and the deferred
+    /// (yielded) tasks of any worker that has not started a single poll since the watch began —
+    /// it is stuck in one poll. Returns one to run; the others go to this worker's ring.
     fn take_stranded(&self) -> Option<Notified> {
         let watched = self.watched.borrow();
+        let mut taken: Option<Notified> = None;
+        let mut keep = |task: Notified| match taken {
+            None => taken = Some(task),
+            Some(_) => self.local.push_back_or_overflow(task, &self.shared.inject),
+        };
         for (victim, remote) in self.shared.remotes.iter().enumerate() {
             if victim == self.index || remote.polls.load(Relaxed) != watched[victim] {
                 continue;
             }
-            if remote.next.load(Relaxed).is_null() {
-                continue;
+            if !remote.next.load(Relaxed).is_null() {
+                if let Some(ptr) = NonNull::new(remote.next.swap(ptr::null_mut(), Acquire)) {
+                    Remote::bump(&self.remote().steals);
+                    keep(claim_next(ptr));
+                }
             }
-            if let Some(ptr) = NonNull::new(remote.next.swap(ptr::null_mut(), Acquire)) {
+            let yielded = std::mem::take(&mut *lock(&remote.deferred));
+            for task in yielded {
                 Remote::bump(&self.remote().steals);
-                return Some(claim_next(ptr));
+                keep(task);
             }
         }
-        None
+        taken
     }
 
     /// Parks until woken. Returns a stranded task if this worker was the watcher and found one.
@@ -489,9 +498,7 @@ impl Worker {
 
     /// Drops the references this worker still holds (shutdown).
     fn drain(&self) {
-        // Taken out first: dropping a task may wake others, which must find `deferred` free.
-        let deferred = std::mem::take(&mut *self.deferred.borrow_mut());
-        drop(deferred);
+        drop(std::mem::take(&mut *lock(&self.remote().deferred)));
         drop(self.take_next());
         while let Some(task) = self.local.pop() {
             drop(task);

@@ -11,7 +11,7 @@
 //!
 //! ```text
 //!  spawn / wake on a worker ──► that worker's `next` slot ──(displaced)──► its ring ──(full)──┐
-//!  yield / woken mid-poll ───► its ring (back)                                                │
+//!  yield / woken mid-poll ───► its `deferred` list ──(idle, or every 61 ticks)──► its ring    │
 //!  spawn / wake elsewhere ───► global inject queue ◄─────────── half the ring in one batch ◄──┘
 //! ```
 

@@ -38,8 +38,8 @@ pub(crate) struct Remote {
     pub(crate) unparker: Unparker,
     /// Polls started by this worker; a stealer that sees it unchanged knows the owner is stuck.
     pub(crate) polls: AtomicU64,
-    /// Tasks that yielded on this worker, in order: run by it once it has nothing else to do
-    /// (see `Worker::schedule_local`). Behind a lock only so that the watcher can take them
+    /// Tasks that yielded on this worker, in order: moved to its ring once it has nothing else
+    /// to do, or at its next 61-tick turn (see `Worker::schedule_local`). Behind a lock only so that the watcher can take them
     /// from a worker stuck in one poll; otherwise only the owner touches it, uncontended.
     pub(crate) deferred: Mutex<Vec<Notified>>,
     pub(crate) spawns: AtomicU64,

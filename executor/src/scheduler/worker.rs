@@ -102,8 +102,8 @@ pub(crate) struct Worker {
     /// `Driver::pass_on` before polling a task. Set by `after_park` and by registrations on this
     /// thread; cleared by `before_park` (which makes the target the owner) and `pass_on`.
     timer_duty: Cell<bool>,
-    /// A wake during the current poll displaced a task into the ring: wake an idle worker
-    /// when the poll ends (see [`Worker::schedule_local`]).
+    /// A wake (in a poll, or from timers fired between polls) displaced a task into the ring:
+    /// offer it to an idle worker before the next poll (see [`Worker::schedule_local`]).
     notify_pending: Cell<bool>,
 }
 
@@ -407,16 +407,18 @@ impl Worker {
             if victim == self.index || remote.polls.load(Relaxed) != watched[victim] {
                 continue;
             }
+            let mut took = false;
             if !remote.next.load(Relaxed).is_null() {
                 if let Some(ptr) = NonNull::new(remote.next.swap(ptr::null_mut(), Acquire)) {
-                    Remote::bump(&self.remote().steals);
                     keep(claim_next(ptr));
+                    took = true;
                 }
             }
             let yielded = std::mem::take(&mut *lock(&remote.deferred));
-            for task in yielded {
-                Remote::bump(&self.remote().steals);
-                keep(task);
+            took |= !yielded.is_empty();
+            yielded.into_iter().for_each(&mut keep);
+            if took {
+                Remote::bump(&self.remote().steals); // one steal per victim, as `steal_round`
             }
         }
         taken
@@ -498,7 +500,9 @@ impl Worker {
 
     /// Drops the references this worker still holds (shutdown).
     fn drain(&self) {
-        drop(std::mem::take(&mut *lock(&self.remote().deferred)));
+        // Taken out first, so the tasks drop with the lock released.
+        let deferred = std::mem::take(&mut *lock(&self.remote().deferred));
+        drop(deferred);
         drop(self.take_next());
         while let Some(task) = self.local.pop() {
             drop(task);

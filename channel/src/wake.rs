@@ -82,3 +82,30 @@ impl WakeList {
 pub(crate) fn is_current(stored: &Option<Waker>, cx: &Context<'_>) -> bool {
     stored.as_ref().is_some_and(|w| w.will_wake(cx.waker()))
 }
+
+/// What a still-waiting entry's poll does about the waker stored in it; see [`refresh_waker`].
+pub(crate) enum Refresh {
+    /// The entry now wakes the polling task: return `Pending`, dropping the replaced waker (if
+    /// any) after unlocking.
+    Done(Option<Waker>),
+    /// The entry wakes someone else: unlock, clone `cx`'s waker into `fresh` (a clone is user
+    /// code, kept out of the lock), lock again and call this once more.
+    NeedsClone,
+}
+
+/// The waker refresh of a waiting future whose entry holds `stored`: keeps it if it already
+/// wakes the task polling with `cx`, else installs `fresh` (cloned on an earlier turn of the
+/// caller's loop) or asks for that clone.
+pub(crate) fn refresh_waker(
+    stored: &mut Option<Waker>,
+    fresh: &mut Option<Waker>,
+    cx: &Context<'_>,
+) -> Refresh {
+    if let Some(new) = fresh.take() {
+        Refresh::Done(stored.replace(new))
+    } else if is_current(stored, cx) {
+        Refresh::Done(None)
+    } else {
+        Refresh::NeedsClone
+    }
+}

@@ -3,6 +3,8 @@
 // Plain-thread tests; the loom models are in `src/sync/loom_notify.rs`.
 #![cfg(not(loom))]
 
+mod common;
+use common::poll_once;
 use futures::executor::block_on;
 use gort_channel::sync::Notify;
 use std::future::Future;
@@ -27,10 +29,6 @@ fn counting_waker() -> (Arc<Count>, Waker) {
 
 fn poll_with<F: Future + Unpin>(f: &mut F, waker: &Waker) -> Poll<F::Output> {
     Pin::new(f).poll(&mut Context::from_waker(waker))
-}
-
-fn poll_once<F: Future + Unpin>(f: &mut F) -> Poll<F::Output> {
-    poll_with(f, Waker::noop())
 }
 
 #[test]

@@ -4,32 +4,15 @@
 // Plain-thread tests; the loom models are in `src/sync/loom_notify.rs`.
 #![cfg(not(loom))]
 
+mod common;
+use common::{poll_once, yield_now};
 use futures::executor::block_on;
 use gort_channel::sync::{Notify, OnceCell};
-use std::future::Future;
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::pin::{pin, Pin};
+use std::pin::pin;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
-use std::task::{Context, Poll, Waker};
-
-fn poll_once<F: Future + ?Sized>(f: Pin<&mut F>) -> Poll<F::Output> {
-    f.poll(&mut Context::from_waker(Waker::noop()))
-}
-
-/// Returns `Pending` once, waking itself.
-async fn yield_now() {
-    let mut yielded = false;
-    std::future::poll_fn(|cx| {
-        if yielded {
-            return Poll::Ready(());
-        }
-        yielded = true;
-        cx.waker().wake_by_ref();
-        Poll::Pending
-    })
-    .await
-}
+use std::task::Poll;
 
 #[test]
 fn set_and_get() {
@@ -117,12 +100,12 @@ fn callers_wait_for_the_running_initialiser() {
     }));
     let mut second =
         pin!(cell.get_or_init(|| async { panic!("must not run: the first one is running") }));
-    assert!(poll_once(first.as_mut()).is_pending());
-    assert!(poll_once(second.as_mut()).is_pending());
+    assert!(poll_once(&mut first.as_mut()).is_pending());
+    assert!(poll_once(&mut second.as_mut()).is_pending());
     assert!(cell.set(5).is_err(), "set fails while an initialiser runs");
     gate.notify_one();
-    assert_eq!(poll_once(first.as_mut()), Poll::Ready(&1));
-    assert_eq!(poll_once(second.as_mut()), Poll::Ready(&1));
+    assert_eq!(poll_once(&mut first.as_mut()), Poll::Ready(&1));
+    assert_eq!(poll_once(&mut second.as_mut()), Poll::Ready(&1));
 }
 
 #[test]
@@ -146,13 +129,13 @@ fn a_panicking_initialiser_hands_its_turn_to_a_waiter() {
         panic!("init failed");
     }));
     let mut waiter = pin!(cell.get_or_init(|| async { 7 }));
-    assert!(poll_once(panicking.as_mut()).is_pending());
-    assert!(poll_once(waiter.as_mut()).is_pending());
+    assert!(poll_once(&mut panicking.as_mut()).is_pending());
+    assert!(poll_once(&mut waiter.as_mut()).is_pending());
     gate.notify_one();
-    let result = catch_unwind(AssertUnwindSafe(|| poll_once(panicking.as_mut())));
+    let result = catch_unwind(AssertUnwindSafe(|| poll_once(&mut panicking.as_mut())));
     assert!(result.is_err());
     // The unwind dropped the initialiser's turn (not only dropping the poisoned future).
-    assert_eq!(poll_once(waiter.as_mut()), Poll::Ready(&7));
+    assert_eq!(poll_once(&mut waiter.as_mut()), Poll::Ready(&7));
     drop(panicking);
 }
 
@@ -161,17 +144,17 @@ fn a_cancelled_initialiser_hands_its_turn_to_a_waiter() {
     let cell = OnceCell::new();
     let mut cancelled = Box::pin(cell.get_or_init(std::future::pending::<u32>));
     let mut waiter = pin!(cell.get_or_init(|| async { 3 }));
-    assert!(poll_once(cancelled.as_mut()).is_pending());
-    assert!(poll_once(waiter.as_mut()).is_pending());
+    assert!(poll_once(&mut cancelled.as_mut()).is_pending());
+    assert!(poll_once(&mut waiter.as_mut()).is_pending());
     drop(cancelled);
-    assert_eq!(poll_once(waiter.as_mut()), Poll::Ready(&3));
+    assert_eq!(poll_once(&mut waiter.as_mut()), Poll::Ready(&3));
 }
 
 #[test]
 fn a_cancelled_initialiser_with_nobody_waiting_leaves_the_cell_empty() {
     let cell = OnceCell::new();
     let mut cancelled = Box::pin(cell.get_or_init(std::future::pending::<u32>));
-    assert!(poll_once(cancelled.as_mut()).is_pending());
+    assert!(poll_once(&mut cancelled.as_mut()).is_pending());
     drop(cancelled);
     assert_eq!(cell.get(), None);
     assert_eq!(cell.set(4), Ok(()));
@@ -184,12 +167,12 @@ fn a_cancelled_waiter_passes_the_turn_on() {
     let mut running = Box::pin(cell.get_or_init(std::future::pending::<u32>));
     let mut handed = Box::pin(cell.get_or_init(|| async { panic!("cancelled before it ran") }));
     let mut last = pin!(cell.get_or_init(|| async { 9 }));
-    assert!(poll_once(running.as_mut()).is_pending());
-    assert!(poll_once(handed.as_mut()).is_pending());
-    assert!(poll_once(last.as_mut()).is_pending());
+    assert!(poll_once(&mut running.as_mut()).is_pending());
+    assert!(poll_once(&mut handed.as_mut()).is_pending());
+    assert!(poll_once(&mut last.as_mut()).is_pending());
     drop(running); // the turn goes to `handed`...
     drop(handed); // ...which is dropped before it was polled again: to `last`
-    assert_eq!(poll_once(last.as_mut()), Poll::Ready(&9));
+    assert_eq!(poll_once(&mut last.as_mut()), Poll::Ready(&9));
 }
 
 #[test]
@@ -201,11 +184,11 @@ fn a_failing_initialiser_returns_its_error_and_the_next_one_runs() {
         Err::<u32, _>("nope")
     }));
     let mut waiter = pin!(cell.get_or_try_init(|| async { Ok::<_, &str>(6) }));
-    assert!(poll_once(failing.as_mut()).is_pending());
-    assert!(poll_once(waiter.as_mut()).is_pending());
+    assert!(poll_once(&mut failing.as_mut()).is_pending());
+    assert!(poll_once(&mut waiter.as_mut()).is_pending());
     gate.notify_one();
-    assert_eq!(poll_once(failing.as_mut()), Poll::Ready(Err("nope")));
-    assert_eq!(poll_once(waiter.as_mut()), Poll::Ready(Ok(&6)));
+    assert_eq!(poll_once(&mut failing.as_mut()), Poll::Ready(Err("nope")));
+    assert_eq!(poll_once(&mut waiter.as_mut()), Poll::Ready(Ok(&6)));
 }
 
 #[test]

@@ -4,27 +4,12 @@
 #![cfg(not(loom))]
 
 mod common;
-use common::poll_once;
+use common::{poll_once, yield_now};
 use futures::executor::{block_on, LocalPool};
 use futures::task::LocalSpawnExt;
 use gort_channel::sync::WaitGroup;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
-use std::task::Poll;
-
-/// Returns `Pending` once, waking itself: the task goes to the back of the pool's queue.
-async fn yield_now() {
-    let mut yielded = false;
-    std::future::poll_fn(|cx| {
-        if yielded {
-            return Poll::Ready(());
-        }
-        yielded = true;
-        cx.waker().wake_by_ref();
-        Poll::Pending
-    })
-    .await
-}
 
 #[test]
 fn wait_on_zero_is_ready_at_once() {

@@ -14,7 +14,7 @@
 
 use crate::lock::Lock;
 use crate::waiters::Waiters;
-use crate::wake::{self, WakeList};
+use crate::wake::{self, Refresh, WakeList};
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
@@ -240,17 +240,17 @@ impl BarrierWait<'_> {
                 drop((entry, fresh));
                 return Poll::Ready(BarrierWaitResult { leader: false });
             }
-            if let Some(new) = fresh.take() {
-                let old = waiter.waker.replace(new);
-                drop(state);
-                drop(old);
-                return Poll::Pending;
+            match wake::refresh_waker(&mut waiter.waker, &mut fresh, cx) {
+                Refresh::Done(old) => {
+                    drop(state);
+                    drop(old);
+                    return Poll::Pending;
+                }
+                Refresh::NeedsClone => {
+                    drop(state);
+                    fresh = Some(cx.waker().clone());
+                }
             }
-            if wake::is_current(&waiter.waker, cx) {
-                return Poll::Pending;
-            }
-            drop(state);
-            fresh = Some(cx.waker().clone());
         }
     }
 }

@@ -20,7 +20,7 @@
 use crate::lock::Lock;
 use crate::loom::{AtomicUsize, Ordering, UnsafeCell};
 use crate::waiters::Waiters;
-use crate::wake::{self, WakeList};
+use crate::wake::{self, Refresh, WakeList};
 use std::convert::Infallible;
 use std::fmt;
 use std::future::{poll_fn, Future};
@@ -398,17 +398,17 @@ impl<'a, T> Waiting<'a, T> {
                 // acquisition orders that store (and the value's write) before this read.
                 Outcome::Ready => Turn::Ready(unsafe { cell.value_unchecked() }),
                 Outcome::Waiting => {
-                    if let Some(new) = fresh.take() {
-                        let old = waiter.waker.replace(new);
-                        drop(waiters);
-                        drop(old);
-                        return Poll::Pending;
+                    match wake::refresh_waker(&mut waiter.waker, &mut fresh, cx) {
+                        Refresh::Done(old) => {
+                            drop(waiters);
+                            drop(old);
+                            return Poll::Pending;
+                        }
+                        Refresh::NeedsClone => {
+                            drop(waiters);
+                            fresh = Some(cx.waker().clone());
+                        }
                     }
-                    if wake::is_current(&waiter.waker, cx) {
-                        return Poll::Pending;
-                    }
-                    drop(waiters);
-                    fresh = Some(cx.waker().clone());
                     continue;
                 }
             };

@@ -21,7 +21,7 @@
 use crate::lock::Lock;
 use crate::loom::{Arc, AtomicUsize, Ordering};
 use crate::waiters::Waiters;
-use crate::wake::{self, WakeList};
+use crate::wake::{self, Refresh, WakeList};
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
@@ -304,17 +304,17 @@ impl Future for WaitGroupWait<'_> {
                 drop((entry, fresh));
                 return Poll::Ready(());
             }
-            if let Some(new) = fresh.take() {
-                let old = waiter.waker.replace(new);
-                drop(waiters);
-                drop(old);
-                return Poll::Pending;
+            match wake::refresh_waker(&mut waiter.waker, &mut fresh, cx) {
+                Refresh::Done(old) => {
+                    drop(waiters);
+                    drop(old);
+                    return Poll::Pending;
+                }
+                Refresh::NeedsClone => {
+                    drop(waiters);
+                    fresh = Some(cx.waker().clone());
+                }
             }
-            if wake::is_current(&waiter.waker, cx) {
-                return Poll::Pending;
-            }
-            drop(waiters);
-            fresh = Some(cx.waker().clone());
         }
     }
 }

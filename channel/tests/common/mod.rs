@@ -1,4 +1,5 @@
-//! Helpers shared by the channel crate's integration tests: poll a future by hand, once.
+//! Helpers shared by the channel crate's integration tests: poll a future by hand, once, and
+//! yield to a `futures` executor.
 
 #![allow(dead_code)] // each test file uses its own subset
 
@@ -18,4 +19,18 @@ pub(crate) fn ready<F: Future + Unpin>(future: &mut F) -> F::Output {
         Poll::Ready(output) => output,
         Poll::Pending => panic!("expected the future to be ready"),
     }
+}
+
+/// Returns `Pending` once, waking itself: the task goes to the back of its executor's queue.
+pub(crate) async fn yield_now() {
+    let mut yielded = false;
+    std::future::poll_fn(|cx| {
+        if yielded {
+            return Poll::Ready(());
+        }
+        yielded = true;
+        cx.waker().wake_by_ref();
+        Poll::Pending
+    })
+    .await
 }

@@ -51,7 +51,7 @@
 
 use super::chan_timer::ChanTimer;
 use super::wheel::{Key, Wheel};
-use crate::loom::{lock, Arc, AtomicU64, AtomicUsize, Mutex};
+use crate::loom::{lock, Arc, AtomicU64, AtomicUsize, Mutex, MutexGuard};
 use crate::scheduler::park::Unparker;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::Ordering::Relaxed;
@@ -196,6 +196,13 @@ impl Driver {
             return Err(Refused::Shutdown(action));
         }
         let key = inner.wheel.insert(when, action).map_err(Refused::Due)?;
+        self.armed(inner, when);
+        Ok(key)
+    }
+
+    /// A timer was just set to fire at `when`: publishes the earlier wake-up, if it is one,
+    /// then unlocks and wakes the worker that must re-arm its park (rules 1 and 2).
+    fn armed(&self, mut inner: MutexGuard<'_, Inner>, when: u64) {
         if when < self.next_wake.load(Relaxed) {
             self.next_wake.store(when, Relaxed);
         }
@@ -204,7 +211,6 @@ impl Driver {
         if let Some(worker) = wake {
             self.unparkers[worker].unpark();
         }
-        Ok(key)
     }
 
     /// Rules 1 and 2 for a new deadline `when`: the worker to wake, if any.
@@ -282,14 +288,7 @@ impl Driver {
         let mut inner = lock(&self.inner);
         match inner.wheel.reschedule(key, when) {
             Ok(()) => {
-                if when < self.next_wake.load(Relaxed) {
-                    self.next_wake.store(when, Relaxed);
-                }
-                let wake = self.who_watches(&mut inner, when);
-                drop(inner);
-                if let Some(worker) = wake {
-                    self.unparkers[worker].unpark();
-                }
+                self.armed(inner, when);
                 Ok(true)
             }
             Err(None) => Ok(false),

@@ -141,22 +141,32 @@ impl<T> SelectCase for RecvCase<'_, T> {
         });
     }
 
+    #[inline]
     fn unregister(&mut self) {
+        // Every case is dropped after every select, most never registered: keep that check
+        // inline, the withdrawal out of line.
         if let (Some(chan), Some(key)) = (self.chan, self.key.take()) {
-            let mut inner = chan.lock();
-            let mut entry = inner.recvq.remove(key);
-            if let (Outcome::Done, Some(value)) = (entry.outcome, entry.value.take()) {
-                // Only a winning case is served; a select dropped after winning gives it back.
-                inner.give_back(value);
-            }
-            drop(inner);
-            // A case that did not win still holds the select's waker: dropped after unlocking.
-            drop(entry);
+            withdraw_recv(chan, key);
         }
     }
 }
 
+/// Removes a receive case's entry; a value it was handed (it won, but its select was dropped
+/// before taking it) goes back to the channel.
+#[inline(never)]
+fn withdraw_recv<T>(chan: &Chan<T>, key: usize) {
+    let mut inner = chan.lock();
+    let mut entry = inner.recvq.remove(key);
+    if let (Outcome::Done, Some(value)) = (entry.outcome, entry.value.take()) {
+        inner.give_back(value);
+    }
+    drop(inner);
+    // A case that did not win still holds the select's waker: dropped after unlocking.
+    drop(entry);
+}
+
 impl<T> Drop for RecvCase<'_, T> {
+    #[inline]
     fn drop(&mut self) {
         self.unregister();
     }
@@ -292,19 +302,31 @@ impl<T> SelectCase for SendCase<'_, T> {
         });
     }
 
+    #[inline]
     fn unregister(&mut self) {
+        // As for `RecvCase`: the common unregistered case stays inline.
         if let (Some(chan), Some(key)) = (self.chan, self.key.take()) {
-            // The guard is a temporary: the entry (its waker too) drops after unlocking.
-            let entry = chan.lock().sendq.remove(key);
             // A case that did not win still holds its value: keep it for a retry.
-            if entry.outcome == Outcome::Waiting {
-                self.value = entry.value;
+            if let Some(value) = withdraw_send(chan, key) {
+                self.value = Some(value);
             }
         }
     }
 }
 
+/// Removes a send case's entry; returns its value if the send did not happen.
+#[inline(never)]
+fn withdraw_send<T>(chan: &Chan<T>, key: usize) -> Option<T> {
+    // The guard is a temporary: the entry (its waker too) drops after unlocking.
+    let entry = chan.lock().sendq.remove(key);
+    match entry.outcome {
+        Outcome::Waiting => entry.value,
+        Outcome::Done | Outcome::Closed => None,
+    }
+}
+
 impl<T> Drop for SendCase<'_, T> {
+    #[inline]
     fn drop(&mut self) {
         self.unregister();
     }

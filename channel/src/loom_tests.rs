@@ -23,6 +23,9 @@
 //!   `cancelled_recv_value_comes_before_none` is the stricter API.md rule (the value is
 //!   received before any end-of-channel `None`); it found the bug fixed by the core's
 //!   `in_flight` count.
+//! * `collection_races_close`: a receiver collects a value it was handed while the sender's
+//!   drop closes the channel: a second waiting receiver still ends with `None`, and no
+//!   interleaving leaves it asleep.
 //! * `waiters_*` (one per flavor): two receivers registered in a known order, served by a
 //!   sender thread while their threads re-poll them with a new waker: exactly one gets the
 //!   value, and it is the first one (FIFO); the other ends with `None` on close. With two values,
@@ -210,6 +213,27 @@ fn cancelled_recv_value_comes_before_none() {
             "the other receiver got None, then {left:?} was still in the channel \
              (cancelled future got {cancelled:?})"
         );
+    });
+}
+
+/// A served receiver collects its value while the channel closes: the receiver left waiting
+/// still gets its `None` — from the close if the value was collected first, else from the
+/// collection — and the value is received exactly once.
+#[test]
+fn collection_races_close() {
+    loom::model(|| {
+        let (tx, rx) = chan::bounded::<u32>(0);
+        let other = rx.clone();
+        let mut recv = Box::pin(rx.recv());
+        assert!(poll_once(recv.as_mut()).is_pending(), "registered first");
+        let sender = thread::spawn(move || {
+            block_on(tx.send(1)).unwrap(); // handed to `recv`, which waits first
+                                           // `tx` dropped: the channel closes.
+        });
+        let waiting = thread::spawn(move || block_on(other.recv()));
+        assert_eq!(block_on(recv), Some(1));
+        sender.join().unwrap();
+        assert_eq!(waiting.join().unwrap(), None, "ended, after the value");
     });
 }
 

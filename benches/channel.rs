@@ -224,6 +224,30 @@ impl Chan for Gort {
     }
 }
 
+/// `gort::chan` on tokio's runtime: the channel alone, without gort's executor.
+struct GortOnTokio;
+
+impl Chan for GortOnTokio {
+    const NAME: &'static str = "gort_on_tokio";
+    const STRICT: bool = true;
+    type Rt = TokioRt;
+    type Tx = gort::chan::Sender<u64>;
+    type Rx = gort::chan::Receiver<u64>;
+
+    fn bounded(cap: usize) -> (Self::Tx, Self::Rx) {
+        gort::chan::bounded(cap)
+    }
+    fn unbounded() -> (Self::Tx, Self::Rx) {
+        gort::chan::unbounded()
+    }
+    async fn send(tx: &Self::Tx, v: u64) -> bool {
+        tx.send(v).await.is_ok()
+    }
+    async fn recv(rx: &mut Self::Rx) -> Option<u64> {
+        rx.recv().await
+    }
+}
+
 /// `tokio::sync::mpsc`: bounded (capacity > 0) or unbounded, single consumer.
 struct TokioMpsc;
 
@@ -509,6 +533,7 @@ fn seq_groups(c: &mut Criterion) {
         let name = format!("seq_{}", flavor.name());
         let mut g = group(c, &name);
         on::<Gort, _, _>(&mut g, &name, flavor, seq::<Gort>);
+        on::<GortOnTokio, _, _>(&mut g, &name, flavor, seq::<GortOnTokio>);
         on::<TokioMpsc, _, _>(&mut g, &name, flavor, seq::<TokioMpsc>);
         on::<AsyncChannel, _, _>(&mut g, &name, flavor, seq::<AsyncChannel>);
         on::<Flume, _, _>(&mut g, &name, flavor, seq::<Flume>);
@@ -522,6 +547,7 @@ fn spsc_groups(c: &mut Criterion) {
         let name = format!("spsc_{}", flavor.name());
         let mut g = group(c, &name);
         on::<Gort, _, _>(&mut g, &name, flavor, spsc::<Gort>);
+        on::<GortOnTokio, _, _>(&mut g, &name, flavor, spsc::<GortOnTokio>);
         if flavor != Flavor::Bounded0 {
             on::<TokioMpsc, _, _>(&mut g, &name, flavor, spsc::<TokioMpsc>);
             on::<AsyncChannel, _, _>(&mut g, &name, flavor, spsc::<AsyncChannel>);
@@ -537,6 +563,7 @@ fn mpsc_groups(c: &mut Criterion) {
         let name = format!("mpsc_{}", flavor.name());
         let mut g = group(c, &name);
         on::<Gort, _, _>(&mut g, &name, flavor, mpsc::<Gort>);
+        on::<GortOnTokio, _, _>(&mut g, &name, flavor, mpsc::<GortOnTokio>);
         if flavor != Flavor::Bounded0 {
             on::<TokioMpsc, _, _>(&mut g, &name, flavor, mpsc::<TokioMpsc>);
             on::<AsyncChannel, _, _>(&mut g, &name, flavor, mpsc::<AsyncChannel>);
@@ -552,6 +579,7 @@ fn mpmc_groups(c: &mut Criterion) {
         let name = format!("mpmc_{}", flavor.name());
         let mut g = group(c, &name);
         on::<Gort, _, _>(&mut g, &name, flavor, mpmc::<Gort>);
+        on::<GortOnTokio, _, _>(&mut g, &name, flavor, mpmc::<GortOnTokio>);
         // tokio::sync::mpsc is single-consumer: no mpmc.
         if flavor != Flavor::Bounded0 {
             on::<AsyncChannel, _, _>(&mut g, &name, flavor, mpmc::<AsyncChannel>);

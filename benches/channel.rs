@@ -14,9 +14,11 @@
 //! and the flavors `bounded0` (unbuffered: rendezvous), `bounded1`, `boundedN` (capacity
 //! [`CAP_N`]; `seq` uses capacity [`MESSAGES`], as it sends everything before receiving, so `seq`
 //! has no `bounded0`/`bounded1`) and `unbounded`. Each group is named `{scenario}_{flavor}`, e.g.
-//! `mpmc_bounded0`, and holds up to five functions:
+//! `mpmc_bounded0`, and holds up to six functions:
 //!
 //! - `gort`: `gort::chan` on gort's runtime;
+//! - `gort_on_tokio`: `gort::chan` on the peers' tokio runtime, which separates what the channel
+//!   costs from what the executor does;
 //! - `tokio_mpsc`: `tokio::sync::mpsc` (no `bounded0`: capacity must be > 0; single consumer, so
 //!   no `mpmc`);
 //! - `async_channel`: async-channel 2 (no `bounded0`: capacity must be > 0);

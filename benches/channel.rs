@@ -1,5 +1,6 @@
-//! Channel benchmarks: gort's channels on gort's runtime against the async Rust channels users
-//! would pick instead, each on a multi-thread runtime with 2 workers.
+//! Channel benchmarks: gort's channels on gort's runtime (and, as a control, on tokio's) against
+//! the async Rust channels users would pick instead, each on a multi-thread runtime with 2
+//! workers.
 //!
 //! What it measures: the scenarios of crossbeam-channel's benchmarks, as used for the baselines in
 //! `/work/shared/anchors/RESULTS.md` ("2. Channels"), with `u64` messages:
@@ -18,16 +19,17 @@
 //!
 //! - `gort`: `gort::chan` on gort's runtime;
 //! - `gort_on_tokio`: `gort::chan` on the peers' tokio runtime, which separates what the channel
-//!   costs from what the executor does;
+//!   costs from what the executor does (there gort's cooperative budget is unlimited, as outside
+//!   any gort runtime, so its channel never yields for it);
 //! - `tokio_mpsc`: `tokio::sync::mpsc` (no `bounded0`: capacity must be > 0; single consumer, so
 //!   no `mpmc`);
 //! - `async_channel`: async-channel 2 (no `bounded0`: capacity must be > 0);
 //! - `flume`: flume's `send_async` / `recv_async`;
 //! - `kanal`: kanal's `bounded_async` / `unbounded_async`.
 //!
-//! The peers run on one tokio multi-thread runtime, gort on one gort runtime, both with exactly 2
-//! worker threads, built once per function outside the timed loop. Every producer and every
-//! consumer is its own spawned task. Producers close the channel by dropping their senders;
+//! The peers and `gort_on_tokio` run on one tokio multi-thread runtime, `gort` on one gort
+//! runtime, each with exactly 2 worker threads, built once per function outside the timed loop.
+//! Every producer and every consumer is its own spawned task. Producers close the channel by dropping their senders;
 //! consumers run until the channel is closed and drained. The channel is created inside each
 //! iteration (as crossbeam's benchmarks do).
 //!
@@ -38,11 +40,11 @@
 //! shared machines: compare gort with the peers from the same run).
 //!
 //! Checks: every iteration checks the number of messages received and their sum (every value is
-//! distinct, `0..MESSAGES`). For gort a wrong answer is an `assert!` failure, so a fast wrong
-//! channel panics instead of reporting a time. For the peers a wrong count or sum is reported on
-//! stderr when it happens and again in a summary at the end of the run (the peer's time for that
-//! group is then not a valid figure); the run goes on so that the other figures are kept. An
-//! iteration that does not finish within a minute panics (stall) for every channel.
+//! distinct, `0..MESSAGES`). For both gort columns a wrong answer is an `assert!` failure, so a
+//! fast wrong channel panics instead of reporting a time. For the peers a wrong count or sum is
+//! reported on stderr when it happens and again in a summary at the end of the run (the peer's time
+//! for that group is then not a valid figure); the run goes on so that the other figures are kept.
+//! An iteration that does not finish within a minute panics (stall) for every channel.
 //!
 //! Run it with
 //!
@@ -179,7 +181,7 @@ impl Exec for TokioRt {
 trait Chan: 'static {
     /// The name of the benchmark function inside each group.
     const NAME: &'static str;
-    /// Whether a wrong count or sum panics (gort) or is only reported (peers).
+    /// Whether a wrong count or sum panics (both gort columns) or is only reported (peers).
     const STRICT: bool;
     /// The runtime this channel runs on.
     type Rt: Exec;
@@ -449,7 +451,8 @@ where
 /// Peer results that failed the count/sum check: (group, function, iterations, first bad totals).
 static MISMATCHES: Mutex<Vec<(String, &'static str, u64, Totals)>> = Mutex::new(Vec::new());
 
-/// Checks one iteration's totals: `assert!` for gort, recorded and reported for the peers.
+/// Checks one iteration's totals: `assert!` for gort's channel, recorded and reported for the
+/// peers.
 fn check<C: Chan>(group: &str, got: Totals) {
     if got == EXPECTED {
         return;

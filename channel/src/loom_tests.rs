@@ -218,7 +218,9 @@ fn cancelled_recv_value_comes_before_none() {
 
 /// A served receiver collects its value while the channel closes: the receiver left waiting
 /// still gets its `None` — from the close if the value was collected first, else from the
-/// collection — and the value is received exactly once.
+/// collection, or at once if it polls after both — and the value is received exactly once.
+/// (That the `None` never comes before a handed value that could come back is
+/// `cancelled_recv_value_comes_before_none`.)
 #[test]
 fn collection_races_close() {
     loom::model(|| {
@@ -227,13 +229,14 @@ fn collection_races_close() {
         let mut recv = Box::pin(rx.recv());
         assert!(poll_once(recv.as_mut()).is_pending(), "registered first");
         let sender = thread::spawn(move || {
-            block_on(tx.send(1)).unwrap(); // handed to `recv`, which waits first
-                                           // `tx` dropped: the channel closes.
+            // Handed to `recv`, which waits first.
+            block_on(tx.send(1)).unwrap();
+            drop(tx); // the last sender: the channel closes
         });
         let waiting = thread::spawn(move || block_on(other.recv()));
         assert_eq!(block_on(recv), Some(1));
         sender.join().unwrap();
-        assert_eq!(waiting.join().unwrap(), None, "ended, after the value");
+        assert_eq!(waiting.join().unwrap(), None, "ended with None");
     });
 }
 

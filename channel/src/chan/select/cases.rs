@@ -143,8 +143,8 @@ impl<T> SelectCase for RecvCase<'_, T> {
 
     #[inline]
     fn unregister(&mut self) {
-        // Every case is dropped after every select, most never registered: keep that check
-        // inline, the withdrawal out of line.
+        // Every case is dropped after every select, and by then most are not registered (never
+        // were, or already withdrawn): keep that check inline, the withdrawal out of line.
         if let (Some(chan), Some(key)) = (self.chan, self.key.take()) {
             withdraw_recv(chan, key);
         }

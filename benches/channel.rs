@@ -204,53 +204,47 @@ trait Chan: 'static {
     }
 }
 
-/// `gort::chan` on gort's runtime.
-struct Gort;
+/// `gort::chan` as the channel `$name`, on the runtime `$rt`.
+macro_rules! gort_chan {
+    ($(#[$doc:meta])* $name:ident, $label:literal, $rt:ty) => {
+        $(#[$doc])*
+        struct $name;
 
-impl Chan for Gort {
-    const NAME: &'static str = "gort";
-    const STRICT: bool = true;
-    type Rt = GortRt;
-    type Tx = gort::chan::Sender<u64>;
-    type Rx = gort::chan::Receiver<u64>;
+        impl Chan for $name {
+            const NAME: &'static str = $label;
+            const STRICT: bool = true;
+            type Rt = $rt;
+            type Tx = gort::chan::Sender<u64>;
+            type Rx = gort::chan::Receiver<u64>;
 
-    fn bounded(cap: usize) -> (Self::Tx, Self::Rx) {
-        gort::chan::bounded(cap)
-    }
-    fn unbounded() -> (Self::Tx, Self::Rx) {
-        gort::chan::unbounded()
-    }
-    async fn send(tx: &Self::Tx, v: u64) -> bool {
-        tx.send(v).await.is_ok()
-    }
-    async fn recv(rx: &mut Self::Rx) -> Option<u64> {
-        rx.recv().await
-    }
+            fn bounded(cap: usize) -> (Self::Tx, Self::Rx) {
+                gort::chan::bounded(cap)
+            }
+            fn unbounded() -> (Self::Tx, Self::Rx) {
+                gort::chan::unbounded()
+            }
+            async fn send(tx: &Self::Tx, v: u64) -> bool {
+                tx.send(v).await.is_ok()
+            }
+            async fn recv(rx: &mut Self::Rx) -> Option<u64> {
+                rx.recv().await
+            }
+        }
+    };
 }
 
-/// `gort::chan` on tokio's runtime: the channel alone, without gort's executor.
-struct GortOnTokio;
-
-impl Chan for GortOnTokio {
-    const NAME: &'static str = "gort_on_tokio";
-    const STRICT: bool = true;
-    type Rt = TokioRt;
-    type Tx = gort::chan::Sender<u64>;
-    type Rx = gort::chan::Receiver<u64>;
-
-    fn bounded(cap: usize) -> (Self::Tx, Self::Rx) {
-        gort::chan::bounded(cap)
-    }
-    fn unbounded() -> (Self::Tx, Self::Rx) {
-        gort::chan::unbounded()
-    }
-    async fn send(tx: &Self::Tx, v: u64) -> bool {
-        tx.send(v).await.is_ok()
-    }
-    async fn recv(rx: &mut Self::Rx) -> Option<u64> {
-        rx.recv().await
-    }
-}
+gort_chan!(
+    /// `gort::chan` on gort's runtime.
+    Gort,
+    "gort",
+    GortRt
+);
+gort_chan!(
+    /// `gort::chan` on tokio's runtime: the channel alone, without gort's executor.
+    GortOnTokio,
+    "gort_on_tokio",
+    TokioRt
+);
 
 /// `tokio::sync::mpsc`: bounded (capacity > 0) or unbounded, single consumer.
 struct TokioMpsc;

@@ -7,7 +7,7 @@
 //! forever); the first panic is raised again afterwards, when the primitive is consistent.
 
 use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
-use std::task::{Context, Waker};
+use std::task::{Context, Poll, Waker};
 
 /// Wakers to fire once the lock is released; holds one without allocating (the common case).
 #[derive(Default)]
@@ -91,6 +91,30 @@ pub(crate) enum Refresh {
     /// The entry wakes someone else: unlock, clone `cx`'s waker into `fresh` (a clone is user
     /// code, kept out of the lock), lock again and call this once more.
     NeedsClone,
+}
+
+impl Refresh {
+    /// Carries the refresh out once the caller's lock, `guard`, is released: `Pending` (the
+    /// replaced waker dropped), for the future to return; or `Ready` once `cx`'s waker has been
+    /// cloned into `fresh`, for the caller to lock again and retry.
+    pub(crate) fn unlock<G>(
+        self,
+        guard: G,
+        fresh: &mut Option<Waker>,
+        cx: &Context<'_>,
+    ) -> Poll<()> {
+        drop(guard);
+        match self {
+            Refresh::Done(old) => {
+                drop(old);
+                Poll::Pending
+            }
+            Refresh::NeedsClone => {
+                *fresh = Some(cx.waker().clone());
+                Poll::Ready(())
+            }
+        }
+    }
 }
 
 /// The waker refresh of a waiting future whose entry holds `stored`: keeps it if it already

@@ -6,32 +6,24 @@
 // Plain-thread tests, driven by hand with counting wakers.
 #![cfg(not(loom))]
 
+mod common;
+use common::counting_waker;
 use futures::Stream;
 use gort_channel::chan::select::{poll_select, FutureCase, SelectDriver, SendCase};
 use gort_channel::chan::{self, Receiver, SendError};
 use std::cell::RefCell;
 use std::future::{poll_fn, Future};
 use std::pin::{pin, Pin};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
-use std::task::{Context, Poll, Wake, Waker};
+use std::task::{Context, Poll, Waker};
 
-/// A waker that counts its wake-ups.
-struct Count(AtomicUsize);
-
-impl Wake for Count {
-    fn wake(self: Arc<Self>) {
-        self.0.fetch_add(1, Ordering::SeqCst);
-    }
-}
-
-fn counting_waker() -> (Arc<Count>, Waker) {
-    let count = Arc::new(Count(AtomicUsize::new(0)));
-    (count.clone(), Waker::from(count))
-}
-
-fn wakes(count: &Count) -> usize {
-    count.0.load(Ordering::SeqCst)
+/// One poll of a select over a send arm and a future arm, tried in that order.
+fn poll_send_then_listen<F: Future>(
+    driver: &mut SelectDriver,
+    send: &mut SendCase<'_, u32>,
+    listener: &mut FutureCase<'_, F>,
+    cx: &mut Context<'_>,
+) -> Poll<usize> {
+    poll_select(driver, &mut [send, listener], &[0, 1], cx)
 }
 
 fn poll_next(rx: &mut Receiver<u32>, waker: &Waker) -> Poll<Option<u32>> {
@@ -65,15 +57,10 @@ fn a_stream_that_starts_listening_before_a_select_send_registers_is_woken() {
     let mut cx = Context::from_waker(&select_waker);
     // Tried in this order: the send arm (no receiver), then the future arm (the stream
     // listens), then the send arm registers.
-    let first = poll_select(
-        &mut driver,
-        &mut [&mut send, &mut listener],
-        &[0, 1],
-        &mut cx,
-    );
+    let first = poll_send_then_listen(&mut driver, &mut send, &mut listener, &mut cx);
     assert!(first.is_pending());
     assert_eq!(
-        wakes(&stream_wakes),
+        stream_wakes.wakes(),
         1,
         "the listening stream was not told that a sender now waits: \
          the select and the stream would wait on each other forever"
@@ -85,13 +72,8 @@ fn a_stream_that_starts_listening_before_a_select_send_registers_is_woken() {
         Poll::Ready(Some(7))
     );
     // ...which completes the select's send arm.
-    assert_eq!(wakes(&select_wakes), 1);
-    let won = poll_select(
-        &mut driver,
-        &mut [&mut send, &mut listener],
-        &[0, 1],
-        &mut cx,
-    );
+    assert_eq!(select_wakes.wakes(), 1);
+    let won = poll_send_then_listen(&mut driver, &mut send, &mut listener, &mut cx);
     assert_eq!(won, Poll::Ready(0));
     assert_eq!(send.take(), Ok(()));
 }
@@ -117,15 +99,10 @@ fn a_select_send_does_not_wake_its_own_tasks_stream() {
     let mut send = SendCase::new(Some(&tx), 7);
     let mut listener = FutureCase::new(listen.as_mut());
     let mut cx = Context::from_waker(&select_waker);
-    let first = poll_select(
-        &mut driver,
-        &mut [&mut send, &mut listener],
-        &[0, 1],
-        &mut cx,
-    );
+    let first = poll_send_then_listen(&mut driver, &mut send, &mut listener, &mut cx);
     assert!(first.is_pending());
     assert_eq!(
-        wakes(&select_wakes),
+        select_wakes.wakes(),
         0,
         "the select woke itself: it would spin instead of waiting"
     );
@@ -133,13 +110,8 @@ fn a_select_send_does_not_wake_its_own_tasks_stream() {
     // A receiver from another task still meets the waiting send arm.
     let other = rx.borrow().clone();
     assert_eq!(other.try_recv(), Ok(7));
-    assert_eq!(wakes(&select_wakes), 1);
-    let won = poll_select(
-        &mut driver,
-        &mut [&mut send, &mut listener],
-        &[0, 1],
-        &mut cx,
-    );
+    assert_eq!(select_wakes.wakes(), 1);
+    let won = poll_send_then_listen(&mut driver, &mut send, &mut listener, &mut cx);
     assert_eq!(won, Poll::Ready(0));
     assert_eq!(send.take(), Ok(()));
 }
@@ -159,10 +131,10 @@ fn a_waiting_send_future_wakes_a_listening_stream() {
         first.is_pending(),
         "a stream listener is never handed a value"
     );
-    assert_eq!(wakes(&stream_wakes), 1);
+    assert_eq!(stream_wakes.wakes(), 1);
 
     assert_eq!(poll_next(&mut rx, &stream_waker), Poll::Ready(Some(7)));
-    assert_eq!(wakes(&send_wakes), 1);
+    assert_eq!(send_wakes.wakes(), 1);
     let done = Pin::new(&mut send).poll(&mut Context::from_waker(&send_waker));
     assert_eq!(done, Poll::Ready(Ok(())));
 }
@@ -187,27 +159,17 @@ fn close_ends_a_registered_select_send_and_a_listening_stream() {
     let mut send = SendCase::new(Some(&tx), 7);
     let mut listener = FutureCase::new(listen.as_mut());
     let mut cx = Context::from_waker(&select_waker);
-    let first = poll_select(
-        &mut driver,
-        &mut [&mut send, &mut listener],
-        &[0, 1],
-        &mut cx,
-    );
+    let first = poll_send_then_listen(&mut driver, &mut send, &mut listener, &mut cx);
     assert!(first.is_pending());
     // (With the fix the registration already woke the stream; it has not polled since.)
 
     assert!(tx.close());
-    assert!(wakes(&select_wakes) >= 1, "close wakes the waiting select");
+    assert!(select_wakes.wakes() >= 1, "close wakes the waiting select");
     assert!(
-        wakes(&stream_wakes) >= 1,
+        stream_wakes.wakes() >= 1,
         "close wakes the listening stream"
     );
-    let won = poll_select(
-        &mut driver,
-        &mut [&mut send, &mut listener],
-        &[0, 1],
-        &mut cx,
-    );
+    let won = poll_send_then_listen(&mut driver, &mut send, &mut listener, &mut cx);
     assert_eq!(won, Poll::Ready(0));
     assert_eq!(send.take(), Err(SendError(7)), "the value comes back");
     assert_eq!(

@@ -8,14 +8,15 @@
 // Plain-thread tests.
 #![cfg(not(loom))]
 
+mod common;
+use common::poll_with;
 use futures::Stream;
 use gort_channel::chan::select::{poll_select, RecvCase, SelectCase, SelectDriver, SendCase};
 use gort_channel::chan::{self, Sender};
-use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{mpsc, Arc};
-use std::task::{Context, Poll, Wake, Waker};
+use std::task::{Context, Wake, Waker};
 use std::thread;
 use std::time::Duration;
 
@@ -45,10 +46,6 @@ fn touching_waker(tx: &Sender<u32>) -> (Waker, Arc<AtomicBool>) {
         dropped: dropped.clone(),
     }));
     (waker, dropped)
-}
-
-fn poll_with<F: Future + Unpin>(future: &mut F, waker: &Waker) -> Poll<F::Output> {
-    Pin::new(future).poll(&mut Context::from_waker(waker))
 }
 
 /// Runs `scenario` on its own thread; fails if it does not finish within a generous bound (a

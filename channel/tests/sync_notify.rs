@@ -4,32 +4,10 @@
 #![cfg(not(loom))]
 
 mod common;
-use common::poll_once;
+use common::{counting_waker, poll_once, poll_with};
 use futures::executor::block_on;
 use gort_channel::sync::Notify;
-use std::future::Future;
-use std::pin::Pin;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
-use std::task::{Context, Poll, Wake, Waker};
-
-/// A waker that counts its wake-ups.
-struct Count(AtomicUsize);
-
-impl Wake for Count {
-    fn wake(self: Arc<Self>) {
-        self.0.fetch_add(1, Ordering::SeqCst);
-    }
-}
-
-fn counting_waker() -> (Arc<Count>, Waker) {
-    let count = Arc::new(Count(AtomicUsize::new(0)));
-    (count.clone(), Waker::from(count))
-}
-
-fn poll_with<F: Future + Unpin>(f: &mut F, waker: &Waker) -> Poll<F::Output> {
-    Pin::new(f).poll(&mut Context::from_waker(waker))
-}
 
 #[test]
 fn a_permit_is_stored_once() {
@@ -55,7 +33,7 @@ fn notify_one_serves_waiters_in_fifo_order() {
         notify.notify_one();
         for (i, (count, _)) in wakers.iter().enumerate() {
             let expected = usize::from(i <= served);
-            assert_eq!(count.0.load(Ordering::SeqCst), expected, "waiter {i}");
+            assert_eq!(count.wakes(), expected, "waiter {i}");
         }
         assert!(poll_once(&mut futures[served]).is_ready());
         for (later, (_, w)) in futures.iter_mut().zip(&wakers).skip(served + 1) {
@@ -78,7 +56,7 @@ fn notify_all_wakes_every_waiter_and_stores_nothing() {
     }
     let mut never_polled = notify.notified(); // created before the call
     notify.notify_all();
-    assert_eq!(count.0.load(Ordering::SeqCst), 3);
+    assert_eq!(count.wakes(), 3);
     for f in &mut polled {
         assert!(poll_once(f).is_ready());
     }
@@ -110,9 +88,9 @@ fn a_dropped_notified_passes_its_notification_on() {
     assert!(poll_once(&mut first).is_pending());
     assert!(poll_with(&mut second, &waker).is_pending());
     notify.notify_one(); // goes to `first`
-    assert_eq!(count.0.load(Ordering::SeqCst), 0);
+    assert_eq!(count.wakes(), 0);
     drop(first); // never completed: the notification moves to `second`
-    assert_eq!(count.0.load(Ordering::SeqCst), 1);
+    assert_eq!(count.wakes(), 1);
     assert!(poll_once(&mut second).is_ready());
 }
 
@@ -162,8 +140,8 @@ fn repolling_with_a_new_waker_wakes_the_new_one() {
     assert!(poll_with(&mut f, &old).is_pending());
     assert!(poll_with(&mut f, &new).is_pending());
     notify.notify_one();
-    assert_eq!(old_count.0.load(Ordering::SeqCst), 0);
-    assert_eq!(new_count.0.load(Ordering::SeqCst), 1);
+    assert_eq!(old_count.wakes(), 0);
+    assert_eq!(new_count.wakes(), 1);
     assert!(poll_once(&mut f).is_ready());
 }
 

@@ -14,7 +14,7 @@
 
 use crate::lock::Lock;
 use crate::waiters::Waiters;
-use crate::wake::{self, Refresh, WakeList};
+use crate::wake::{self, WakeList};
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
@@ -240,16 +240,9 @@ impl BarrierWait<'_> {
                 drop((entry, fresh));
                 return Poll::Ready(BarrierWaitResult { leader: false });
             }
-            match wake::refresh_waker(&mut waiter.waker, &mut fresh, cx) {
-                Refresh::Done(old) => {
-                    drop(state);
-                    drop(old);
-                    return Poll::Pending;
-                }
-                Refresh::NeedsClone => {
-                    drop(state);
-                    fresh = Some(cx.waker().clone());
-                }
+            let refresh = wake::refresh_waker(&mut waiter.waker, &mut fresh, cx);
+            if refresh.unlock(state, &mut fresh, cx).is_pending() {
+                return Poll::Pending;
             }
         }
     }

@@ -20,7 +20,7 @@
 use crate::lock::Lock;
 use crate::loom::{AtomicUsize, Ordering, UnsafeCell};
 use crate::waiters::Waiters;
-use crate::wake::{self, Refresh, WakeList};
+use crate::wake::{self, WakeList};
 use std::convert::Infallible;
 use std::fmt;
 use std::future::{poll_fn, Future};
@@ -398,16 +398,9 @@ impl<'a, T> Waiting<'a, T> {
                 // acquisition orders that store (and the value's write) before this read.
                 Outcome::Ready => Turn::Ready(unsafe { cell.value_unchecked() }),
                 Outcome::Waiting => {
-                    match wake::refresh_waker(&mut waiter.waker, &mut fresh, cx) {
-                        Refresh::Done(old) => {
-                            drop(waiters);
-                            drop(old);
-                            return Poll::Pending;
-                        }
-                        Refresh::NeedsClone => {
-                            drop(waiters);
-                            fresh = Some(cx.waker().clone());
-                        }
+                    let refresh = wake::refresh_waker(&mut waiter.waker, &mut fresh, cx);
+                    if refresh.unlock(waiters, &mut fresh, cx).is_pending() {
+                        return Poll::Pending;
                     }
                     continue;
                 }

@@ -21,7 +21,7 @@
 use crate::lock::Lock;
 use crate::loom::{Arc, AtomicUsize, Ordering};
 use crate::waiters::Waiters;
-use crate::wake::{self, Refresh, WakeList};
+use crate::wake::{self, WakeList};
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
@@ -304,16 +304,9 @@ impl Future for WaitGroupWait<'_> {
                 drop((entry, fresh));
                 return Poll::Ready(());
             }
-            match wake::refresh_waker(&mut waiter.waker, &mut fresh, cx) {
-                Refresh::Done(old) => {
-                    drop(waiters);
-                    drop(old);
-                    return Poll::Pending;
-                }
-                Refresh::NeedsClone => {
-                    drop(waiters);
-                    fresh = Some(cx.waker().clone());
-                }
+            let refresh = wake::refresh_waker(&mut waiter.waker, &mut fresh, cx);
+            if refresh.unlock(waiters, &mut fresh, cx).is_pending() {
+                return Poll::Pending;
             }
         }
     }

@@ -12,7 +12,7 @@
 //!
 //! ## Goroutines: `go` and `spawn`
 //!
-//! `#[gort::main]` runs `async fn main` on the global runtime (one worker thread per core, or
+//! `#[gort::main]` runs `async fn main` on a gort runtime (one worker thread per core, or
 //! `GORT_WORKERS`, Go's `GOMAXPROCS`). [`go`] starts a task and forgets it, like Go's `go f()`;
 //! [`spawn`] returns a [`JoinHandle`] whose `.await` gives the task's result, or a [`JoinError`]
 //! if it panicked or was aborted.
@@ -168,7 +168,8 @@
 //!
 //! ## Runtimes
 //!
-//! Most programs need only the global runtime that `#[gort::main]`, [`spawn`] and [`go`] use.
+//! Most programs need only the runtime that `#[gort::main]` starts, or the global one that
+//! [`spawn`] and [`go`] start on first use outside any runtime.
 //! [`Runtime`] and [`runtime::Builder`] make others; [`block_on`] runs a future on the current
 //! thread, and [`task::spawn_local`] runs `!Send` futures there.
 //!

@@ -453,7 +453,18 @@ impl CancelFn {
     }
 }
 
-/// The future returned by [`Context::done`].
+/// The future returned by [`Context::done`]: Go's `<-ctx.Done()`. It completes once the
+/// context is cancelled or past its deadline.
+///
+/// ```
+/// use gort_executor::context::Context;
+///
+/// let (ctx, cancel) = Context::background().with_cancel();
+/// let done = ctx.done(); // the future borrows `ctx`
+/// cancel.cancel();
+/// gort_executor::block_on(done); // completes: the context is cancelled
+/// assert!(ctx.is_done());
+/// ```
 #[must_use = "futures do nothing unless awaited"]
 pub struct Done<'a> {
     node: Option<&'a Node>,

@@ -46,11 +46,10 @@ mod select;
 /// # Arguments
 ///
 /// * `workers = N` — run `N` worker threads (`N >= 1`; it calls `Builder::worker_threads(N)`).
-///   Without it the runtime has one worker per core, like the builder's default.
+///   Without it the runtime takes the builder's default: `GORT_WORKERS` workers when that
+///   variable is set (Go's `GOMAXPROCS`), else one per core.
 ///
 /// # Examples
-///
-/// (Not run here: this crate cannot depend on `gort`. The `gort` crate compiles and runs this code.)
 ///
 /// ```
 /// #[gort::main]
@@ -115,13 +114,10 @@ pub fn main(args: TokenStream, item: TokenStream) -> TokenStream {
 ///
 /// # Arguments
 ///
-/// * `workers = N` — run `N` worker threads (`N >= 1`). Without it the runtime has one worker per
-///   core.
+/// * `workers = N` — run `N` worker threads (`N >= 1`). Without it the runtime takes the
+///   builder's default: `GORT_WORKERS` workers when set, else one per core.
 ///
 /// # Examples
-///
-/// (Not run here: this crate cannot depend on `gort`. The `gort` crate compiles and runs the same
-/// tests in `tests/macros_entry.rs`.)
 ///
 /// ```
 /// #[gort::test]

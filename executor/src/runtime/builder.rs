@@ -57,6 +57,8 @@ impl Builder {
     }
 
     /// The number of worker threads (at least 1, else [`build`](Builder::build) fails).
+    /// Without it the runtime has `GORT_WORKERS` workers when that variable is set (Go's
+    /// `GOMAXPROCS`, tokio's `TOKIO_WORKER_THREADS`), else one per core.
     ///
     /// ```
     /// let err = gort_executor::runtime::Builder::new().worker_threads(0).build().unwrap_err();
@@ -110,16 +112,21 @@ impl Builder {
     /// Starts the runtime's worker threads.
     ///
     /// # Errors
-    /// `InvalidInput` if `worker_threads` or `max_blocking_threads` is 0; the OS error if a
-    /// thread cannot be started.
+    /// `InvalidInput` if `worker_threads` or `max_blocking_threads` is 0, or if `GORT_WORKERS`
+    /// is used and is not a whole number of at least 1; the OS error if a thread cannot be
+    /// started.
     ///
     /// ```
     /// let rt = gort_executor::runtime::Builder::new().worker_threads(1).build();
     /// assert!(rt.is_ok());
     /// ```
     pub fn build(&mut self) -> io::Result<Runtime> {
+        let requested = match self.worker_threads {
+            Some(n) => Some(n),
+            None => workers_from_env()?,
+        };
         let workers =
-            match self.worker_threads {
+            match requested {
                 Some(0) => return Err(io::Error::new(
                     io::ErrorKind::InvalidInput,
                     "gort: worker_threads must be at least 1 (got 0): a runtime needs a thread \
@@ -182,5 +189,22 @@ impl Builder {
             }
         }
         Ok(Runtime::from_parts(handle, threads))
+    }
+}
+
+/// `GORT_WORKERS`, like Go's `GOMAXPROCS`: `None` when unset.
+fn workers_from_env() -> io::Result<Option<usize>> {
+    let Ok(value) = std::env::var("GORT_WORKERS") else {
+        return Ok(None);
+    };
+    match value.trim().parse::<usize>() {
+        Ok(n) if n >= 1 => Ok(Some(n)),
+        _ => Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!(
+                "gort: GORT_WORKERS must be a whole number of worker threads, at least 1 \
+                 (got {value:?}); unset it to use one worker per core"
+            ),
+        )),
     }
 }

@@ -149,7 +149,8 @@ impl Runtime {
     }
 
     fn shutdown(&mut self, timeout: Option<Duration>) {
-        let deadline = timeout.map(|t| std::time::Instant::now() + t);
+        // A timeout too far to represent (`Duration::MAX`) waits as long as it takes.
+        let deadline = timeout.and_then(|t| std::time::Instant::now().checked_add(t));
         let shared = &self.handle.shared;
         shared.begin_shutdown();
         // Dropping a runtime from one of its own tasks must not wait for that very thread.
@@ -182,26 +183,12 @@ pub(crate) fn global() -> &'static Handle {
     static GLOBAL: OnceLock<Runtime> = OnceLock::new();
     GLOBAL
         .get_or_init(|| {
+            // One worker per core, or `GORT_WORKERS` (the builder's default).
             let mut builder = Builder::new();
             builder.thread_name("gort-global-worker");
-            if let Some(n) = workers_from_env() {
-                builder.worker_threads(n);
-            }
             builder
                 .build()
                 .unwrap_or_else(|e| panic!("gort: cannot start the global runtime: {e}"))
         })
         .handle()
-}
-
-/// `GORT_WORKERS`, like Go's `GOMAXPROCS`.
-fn workers_from_env() -> Option<usize> {
-    let value = std::env::var("GORT_WORKERS").ok()?;
-    match value.trim().parse::<usize>() {
-        Ok(n) if n >= 1 => Some(n),
-        _ => panic!(
-            "gort: GORT_WORKERS must be a whole number of worker threads, at least 1 (got {value:?}); \
-             unset it to use one worker per core"
-        ),
-    }
 }

@@ -204,6 +204,16 @@ pub struct Ticker {
 impl Ticker {
     /// A ticker with the given period; the first tick comes one period from now.
     ///
+    /// ```
+    /// use gort_executor::time::{Duration, Instant, Ticker};
+    ///
+    /// let start = Instant::now();
+    /// let ticker = Ticker::new(Duration::from_millis(5));
+    /// let tick = ticker.channel().recv_blocking().unwrap(); // the time of the tick
+    /// assert!(tick - start >= Duration::from_millis(5));
+    /// ticker.stop();
+    /// ```
+    ///
     /// # Panics
     /// If `period` is zero, with Go's message "non-positive interval for NewTicker".
     ///

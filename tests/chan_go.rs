@@ -922,6 +922,16 @@ fn send_timeout_succeeds_when_a_receiver_comes_in_time() {
     assert_eq!(poll_once(&mut recv), Poll::Ready(Some(4)));
 }
 
+/// `Duration::MAX` (too far to add to `Instant::now()`) means "wait as long as it takes",
+/// as in std's and crossbeam's channels, rather than a panic that would drop the value.
+#[test]
+fn timeouts_too_far_to_represent_wait_as_long_as_it_takes() {
+    let (tx, rx) = chan::bounded(0);
+    let receiver = thread::spawn(move || rx.recv_timeout(Duration::MAX));
+    tx.send_timeout(5, Duration::MAX).unwrap();
+    assert_eq!(receiver.join().unwrap(), Ok(5));
+}
+
 // ---------------------------------------------------------------------------------------------
 // Panicking destructors
 // ---------------------------------------------------------------------------------------------
@@ -1064,6 +1074,91 @@ fn a_dropped_send_on_an_unbuffered_channel_counts_only_if_taken() {
     drop(send);
     assert_eq!(drops.load(SeqCst), 2);
     assert!(matches!(rx.try_recv(), Err(TryRecvError::Empty)));
+}
+
+/// API.md: a dropped send delivers its value only if a receiver took it. When a receive frees a
+/// slot of a full buffer, the first waiting send's value moves in (as in Go); if that send is
+/// dropped before it ran again, and no receiver has taken the value, it comes back out and the
+/// slot passes on.
+#[test]
+fn a_dropped_send_moved_into_the_buffer_sends_nothing_and_passes_the_slot_on() {
+    let (tx, rx) = chan::bounded(1);
+    tx.try_send(1).unwrap();
+    let (c2, w2) = counting_waker();
+    let (c3, w3) = counting_waker();
+    let mut s2 = tx.send(2);
+    let mut s3 = tx.send(3);
+    assert!(poll_with(&mut s2, &w2).is_pending());
+    assert!(poll_with(&mut s3, &w3).is_pending());
+    assert_eq!(rx.try_recv(), Ok(1)); // 2 moves into the freed slot
+    assert_eq!(
+        (c2.get(), c3.get()),
+        (1, 0),
+        "the first waiting send gets the slot"
+    );
+    assert_eq!(
+        tx.try_send(9),
+        Err(TrySendError::Full(9)),
+        "a new send cannot pass it"
+    );
+    assert_eq!(rx.len(), 1, "2 is in the buffer, as in Go");
+    drop(s2); // woken, but gone before it ran: 2 comes back out
+    assert_eq!(c3.get(), 1, "the slot passes to the next waiting send");
+    assert_eq!(poll_once(&mut s3), Poll::Ready(Ok(())));
+    assert_eq!(rx.try_recv(), Ok(3));
+    assert_eq!(rx.try_recv(), Err(TryRecvError::Empty), "2 was never sent");
+}
+
+#[test]
+fn a_send_whose_moved_value_was_received_stays_sent_when_dropped() {
+    let (tx, rx) = chan::bounded(1);
+    tx.try_send(1).unwrap();
+    let (c3, w3) = counting_waker();
+    let mut s2 = tx.send(2);
+    let mut s3 = tx.send(3);
+    assert!(poll_once(&mut s2).is_pending());
+    assert!(poll_with(&mut s3, &w3).is_pending());
+    assert_eq!(rx.try_recv(), Ok(1)); // 2 moves into the freed slot
+    assert_eq!(rx.try_recv(), Ok(2)); // received: the send of 2 is done for good
+    assert_eq!(c3.get(), 1, "3 moved into the slot 2 left");
+    drop(s2); // it was sent: dropping the future changes nothing
+    assert_eq!(rx.try_recv(), Ok(3));
+    assert_eq!(poll_once(&mut s3), Poll::Ready(Ok(())));
+    assert_eq!(rx.try_recv(), Err(TryRecvError::Empty));
+}
+
+/// The same rule for a select's send case: moved into a freed slot, its select has won;
+/// dropped before it ran again, it sent nothing.
+#[test]
+fn a_dropped_select_whose_send_was_moved_into_the_buffer_sends_nothing() {
+    use gort::chan::select::{poll_select, SelectDriver, SendCase};
+    for run_again in [false, true] {
+        let (tx, rx) = chan::bounded(1);
+        tx.try_send(1).unwrap();
+        let (count, waker) = counting_waker();
+        let mut cx = Context::from_waker(&waker);
+        let mut driver = SelectDriver::new();
+        let mut case = SendCase::new(Some(&tx), 2);
+        assert!(poll_select(&mut driver, &mut [&mut case], &[0], &mut cx).is_pending());
+        let mut s3 = tx.send(3);
+        assert!(poll_once(&mut s3).is_pending());
+        assert_eq!(rx.try_recv(), Ok(1)); // the select's 2 moves into the freed slot
+        assert_eq!(count.get(), 1);
+        if run_again {
+            let won = poll_select(&mut driver, &mut [&mut case], &[0], &mut cx);
+            assert_eq!(won, Poll::Ready(0));
+            assert_eq!(case.take(), Ok(()));
+            assert_eq!(rx.try_recv(), Ok(2));
+        } else {
+            drop(case); // the select is dropped before it ran again: 2 comes back out
+            assert_eq!(rx.try_recv(), Ok(3), "the slot passed on to 3");
+        }
+        assert_eq!(poll_once(&mut s3), Poll::Ready(Ok(())));
+        if run_again {
+            assert_eq!(rx.try_recv(), Ok(3));
+        }
+        assert_eq!(rx.try_recv(), Err(TryRecvError::Empty));
+    }
 }
 
 #[test]

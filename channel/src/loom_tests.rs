@@ -53,6 +53,10 @@
 //! * `select_cancelled_after_its_claim_loses_nothing`: a select is polled once and dropped,
 //!   maybe after a sender claimed one of its cases and handed it the value: the value is
 //!   received exactly once (by the select, or by a later `recv`).
+//! * `withdrawn_send_passes_its_slot_on_*` (plain, select): a waiting send on a full buffered
+//!   channel is withdrawn while a receive frees a slot, into which its value may have moved:
+//!   its value is never sent (it comes back out), and the slot reaches the sender waiting
+//!   behind it.
 //! * `stream_races_a_select_send` / `stream_races_a_send`: a `Stream` receiver (a listener,
 //!   never handed a value) polls while a select's send arm, or a plain `send`, on an unbuffered
 //!   channel tries and registers: the value arrives exactly once and nobody hangs. The select
@@ -238,6 +242,61 @@ fn collection_races_close() {
         sender.join().unwrap();
         assert_eq!(waiting.join().unwrap(), None, "ended with None");
     });
+}
+
+/// A waiting send on a full buffered channel is withdrawn (a dropped future, or a dropped
+/// select whose send case it is) while a receiver frees a slot, into which its value may have
+/// moved, and a second sender waits behind it. The withdrawn value is never sent (no receiver
+/// took it), and the slot goes to the second sender: nobody else receives, so if the slot were
+/// not passed on, the second send would wait forever (loom reports the deadlock).
+fn withdrawn_send_passes_its_slot_on(through_select: bool) {
+    loom::model(move || {
+        let (tx, rx) = chan::bounded(1);
+        tx.try_send(1).unwrap();
+        let second = tx.clone();
+        let mut driver = SelectDriver::new();
+        let mut case = SendCase::new(Some(&tx), 2);
+        let mut send = tx.send(2);
+        let mut cx = Context::from_waker(Waker::noop());
+        // The buffer is full: the send of 2 waits.
+        if through_select {
+            let polled = poll_select(&mut driver, &mut [&mut case], &[0], &mut cx);
+            assert!(polled.is_pending());
+        } else {
+            assert!(poll_once(Pin::new(&mut send)).is_pending());
+        }
+        let receiver = thread::spawn(move || {
+            let got = block_on(rx.recv()); // frees the slot
+            (got, rx)
+        });
+        let sender = thread::spawn(move || block_on(second.send(3)));
+        if through_select {
+            drop(case);
+            drop(send);
+        } else {
+            assert_eq!(send.cancel(), Some(2), "no receiver took 2");
+            drop(case);
+        }
+        let (got, rx) = receiver.join().unwrap();
+        assert_eq!(got, Some(1));
+        assert_eq!(
+            sender.join().unwrap(),
+            Ok(()),
+            "the slot reached the second sender"
+        );
+        assert_eq!(rx.try_recv(), Ok(3));
+        assert_eq!(rx.try_recv(), Err(TryRecvError::Empty), "2 was never sent");
+    });
+}
+
+#[test]
+fn withdrawn_send_passes_its_slot_on_plain() {
+    withdrawn_send_passes_its_slot_on(false);
+}
+
+#[test]
+fn withdrawn_send_passes_its_slot_on_select() {
+    withdrawn_send_passes_its_slot_on(true);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -17,7 +17,9 @@
 //!   takes its value, close (drain, then `None`; pending sends fail with their value), the last
 //!   `Sender` or `Receiver` dropped closing the channel, and cancellation (a dropped receive
 //!   that had been handed a value gives it to the next waiting receiver or to the *front* of the
-//!   channel, also once closed; a dropped send delivers only if its value was already taken);
+//!   channel, also once closed; a dropped send delivers only if a receiver took its value: one
+//!   moved into a freed slot of the buffer comes back out if it is still there, and the slot
+//!   goes to the next waiting send);
 //! * once a receive has observed the end of the channel (`None`, or `try_recv` saying `Closed`),
 //!   no value is received any more (checked on what the test observes, not on the model);
 //! * a future the model says was served has had its (latest) waker woken: no lost wake-up;
@@ -70,6 +72,8 @@ struct ModelFuture {
     kind: Kind,
     /// Served (its outcome is decided) but not yet polled.
     done: Option<Done>,
+    /// A send whose value a receive moved into a freed slot of the buffer.
+    moved: Option<u32>,
 }
 
 /// A sequential Go channel: buffer, closed flag, FIFO queues of waiting futures, and handle
@@ -167,12 +171,7 @@ impl Model {
             // (FIFO), completing its send — but only if it fits. After a give-back the buffer
             // can hold more than its capacity (one value on a rendezvous channel); a send
             // completes only once its value has a place or a receiver.
-            if self.has_room() {
-                if let Some((s, sv)) = self.sendq.pop_front() {
-                    self.buf.push_back(sv);
-                    self.serve(s, Done::Sent(Ok(())));
-                }
-            }
+            self.move_sender_in();
             return Ok(oldest);
         }
         // Nothing buffered: take directly from the first waiting sender (rendezvous).
@@ -185,6 +184,20 @@ impl Model {
         } else {
             // Open, or closed with a value in flight that may still be given back.
             Err(TryRecvError::Empty)
+        }
+    }
+
+    /// A slot is free: the first waiting send's value moves in, if it fits.
+    fn move_sender_in(&mut self) {
+        if self.has_room() {
+            if let Some((s, sv)) = self.sendq.pop_front() {
+                self.buf.push_back(sv);
+                self.serve(s, Done::Sent(Ok(())));
+                self.futures
+                    .get_mut(&s)
+                    .expect("served future exists")
+                    .moved = Some(sv);
+            }
         }
     }
 
@@ -215,7 +228,11 @@ impl Model {
     }
 
     fn waiting(kind: Kind) -> ModelFuture {
-        ModelFuture { kind, done: None }
+        ModelFuture {
+            kind,
+            done: None,
+            moved: None,
+        }
     }
 
     /// Polls a pending future: its outcome if it was served (it then completes and lets go of
@@ -247,6 +264,15 @@ impl Model {
             None => {
                 let at = self.recvq.iter().position(|&r| r == id).expect("queued");
                 self.recvq.remove(at);
+            }
+            // Moved into the buffer, and no receiver has taken it yet: it comes back out, not
+            // sent, and the slot goes to the next waiting send.
+            Some(Done::Sent(Ok(()))) if future.moved.is_some_and(|v| self.buf.contains(&v)) => {
+                let v = future.moved.expect("checked");
+                self.buf.retain(|&b| b != v);
+                self.cancelled.push(v);
+                self.move_sender_in();
+                self.end_waiting_receivers_if_drained();
             }
             // A receiver took the value while the send waited: the send counts as done.
             Some(Done::Sent(Ok(()))) => {}

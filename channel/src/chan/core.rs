@@ -6,8 +6,8 @@
 //! * a send hands its value **directly** to the first waiting receiver, else appends it to the
 //!   buffer if there is room, else waits in the send queue holding its value;
 //! * a receive takes from the buffer front (then moves the first waiting sender's value to the
-//!   buffer back, keeping FIFO order), else takes directly from the first waiting sender
-//!   (rendezvous), else gets `None` if closed, else waits;
+//!   buffer back, keeping FIFO order, see *moved sends* below), else takes directly from the
+//!   first waiting sender (rendezvous), else gets `None` if closed, else waits;
 //! * close wakes every waiting sender with its value back, and every waiting receiver with
 //!   "closed" — once no value handed to a receiver can still come back (`in_flight`).
 //!
@@ -22,6 +22,15 @@
 //!   close — so it is received before the end-of-channel `None`;
 //! * a sender whose value was already taken counts as sent (the rendezvous happened); otherwise
 //!   its value is dropped with it, never sent.
+//!
+//! *Moved sends*: when a receive frees a slot of a full buffer, the first waiting sender's value
+//! moves into it at once, as in Go, and the sender is woken to a completed send. Until it has
+//! seen that, the move is provisional: API.md lets a dropped send deliver only a value that a
+//! receiver took, so a sender dropped before it looked takes its value back out of the buffer
+//! if no receiver has taken it yet ([`Inner::withdraw_sender`]), and the slot goes to the next
+//! waiting sender. `moved` lists those values with their senders, by buffer slot: `buf[i]` is
+//! slot `front_seq + i`, and a record leaves the list when its value is received or its sender
+//! has seen the outcome. It is empty unless senders wait on a full buffer.
 //!
 //! A `Stream` receiver waits as a *listener* (`notify_only`): never handed a value, only woken
 //! to try again — by every send that passes it, and by every sender that starts waiting
@@ -47,7 +56,8 @@ use std::task::Waker;
 pub(crate) enum Outcome {
     /// Still waiting.
     Waiting,
-    /// Served: a receiver got its value, a sender's value was taken.
+    /// Served: a receiver got its value, a sender's value was taken (or moved into the buffer:
+    /// see *moved sends* in the module documentation).
     Done,
     /// The channel was closed while it waited (a sender keeps its value in the entry).
     Closed,
@@ -91,6 +101,11 @@ pub(crate) struct Inner<T> {
     /// Values handed to waiting receivers and not yet collected: each may still be given back,
     /// so a closed channel is not drained while this is above zero.
     in_flight: usize,
+    /// The sequence number of the buffer's front slot: `buf[i]` is slot `front_seq + i`.
+    front_seq: u64,
+    /// Values moved into the buffer for waiting senders that have not seen it yet: (slot,
+    /// sender key), in slot order (see the module documentation on moved sends).
+    moved: VecDeque<(u64, usize)>,
     /// Wakers of waiters served under the lock, woken by [`Guard`] once it is released (a task
     /// woken under the lock would run straight into it).
     wake: WakeList,
@@ -279,18 +294,79 @@ impl<T> Inner<T> {
         Some(value.expect("a waiting sender holds its value"))
     }
 
+    /// A slot is free: the first waiting sender's value moves in behind the buffer (FIFO),
+    /// but only if it fits — after a give-back the buffer can be over `cap`, and a send
+    /// completes only once its value has a place.
+    #[inline]
+    fn move_sender_in(&mut self, cap: Option<usize>, me: Option<&SelectState>) {
+        let room = cap.is_none_or(|cap| self.buf.len() < cap);
+        if room && self.sendq.front().is_some() {
+            self.move_sender_in_slow(me);
+        }
+    }
+
+    fn move_sender_in_slow(&mut self, me: Option<&SelectState>) {
+        let Some(key) = self.claim_first(true, me) else {
+            return;
+        };
+        let slot = self.front_seq.wrapping_add(self.buf.len() as u64);
+        let value = self.sendq.get_mut(key).value.take();
+        self.buf
+            .push_back(value.expect("a waiting sender holds its value"));
+        self.moved.push_back((slot, key));
+        self.finish(true, key, Outcome::Done);
+    }
+
+    /// Removes a sender's entry once its owner has read the outcome (or gives up). A value of
+    /// its that was moved into the buffer is its own from now on: forget where it went.
+    pub(crate) fn remove_sender(&mut self, key: usize) -> Waiter<T> {
+        if let Some(at) = self.moved.iter().position(|&(_, sender)| sender == key) {
+            self.moved.remove(at);
+        }
+        self.sendq.remove(key)
+    }
+
+    /// Removes the entry of a sender whose send is withdrawn (a dropped future, a timed-out or
+    /// losing select case) and returns it; its `outcome` says whether the value was sent
+    /// (`Done`) or is still in `value`. A value moved into the buffer that no receiver has
+    /// taken yet comes back out (the entry is then `Waiting` again, with its value), and the
+    /// slot goes to the next waiting sender.
+    pub(crate) fn withdraw_sender(&mut self, cap: Option<usize>, key: usize) -> Waiter<T> {
+        let moved = self.moved.iter().position(|&(_, sender)| sender == key);
+        let Some(at) = moved else {
+            return self.sendq.remove(key);
+        };
+        let (slot, _) = self.moved.remove(at).expect("found above");
+        let mut sender = self.sendq.remove(key);
+        let index = slot.wrapping_sub(self.front_seq) as usize;
+        sender.value = Some(
+            self.buf
+                .remove(index)
+                .expect("a moved value not received is buffered"),
+        );
+        sender.outcome = Outcome::Waiting;
+        // The values behind it moved one slot forward.
+        for (later, _) in self.moved.iter_mut().skip(at) {
+            *later = later.wrapping_sub(1);
+        }
+        self.move_sender_in(cap, None);
+        self.end_waiting_receivers_if_drained();
+        sender
+    }
+
     /// Receive without waiting.
     pub(crate) fn try_recv(&mut self, cap: Option<usize>, me: Option<&SelectState>) -> TryRecv<T> {
         if let Some(oldest) = self.buf.pop_front() {
-            // A slot is free: the first waiting sender's value moves in behind the buffer
-            // (FIFO), but only if it fits — after a give-back the buffer can be over `cap`, and
-            // a send completes only once its value has a place.
-            let room = cap.is_none_or(|cap| self.buf.len() < cap);
-            if room && self.sendq.front().is_some() {
-                if let Some(sent) = self.take_from_sender(me) {
-                    self.buf.push_back(sent);
-                }
+            if self
+                .moved
+                .front()
+                .is_some_and(|&(slot, _)| slot == self.front_seq)
+            {
+                // A moved value is received: its send is done for good.
+                self.moved.pop_front();
             }
+            self.front_seq = self.front_seq.wrapping_add(1);
+            self.move_sender_in(cap, me);
             return TryRecv::Received(oldest);
         }
         if let Some(sent) = self.take_from_sender(me) {
@@ -332,7 +408,10 @@ impl<T> Inner<T> {
         self.in_flight -= 1;
         match self.claim_first(false, None) {
             Some(key) => self.hand_to_receiver(key, value),
-            None => self.buf.push_front(value),
+            None => {
+                self.buf.push_front(value);
+                self.front_seq = self.front_seq.wrapping_sub(1);
+            }
         }
     }
 
@@ -408,6 +487,8 @@ impl<T> Chan<T> {
                 recvq: Waiters::new(),
                 sendq: Waiters::new(),
                 in_flight: 0,
+                front_seq: 0,
+                moved: VecDeque::new(),
                 wake: WakeList::new(),
             }),
             cap,

@@ -284,8 +284,7 @@ impl<T> Sender<T> {
     /// channel is or becomes closed.
     ///
     /// Dropping the future before it completes sends nothing — unless a receiver already took
-    /// the value from the waiting send (handed over directly on an unbuffered channel, or moved
-    /// into the slot a receive freed in a full buffer), which then counts as done.
+    /// the value from the waiting send, which then counts as done (a rendezvous).
     ///
     /// ```
     /// # futures::executor::block_on(async {
@@ -345,15 +344,24 @@ impl<T> Sender<T> {
     #[cfg(not(loom))]
     pub fn send_timeout(&self, value: T, timeout: Duration) -> Result<(), SendTimeoutError<T>> {
         let mut send = self.send(value);
-        match crate::blocking::wait(&mut send, Some(Instant::now() + timeout)) {
+        match crate::blocking::wait(&mut send, deadline(timeout)) {
             Some(Ok(())) => Ok(()),
             Some(Err(SendError(v))) => Err(SendTimeoutError::Closed(v)),
-            None => match send.cancel() {
-                Some(v) => Err(SendTimeoutError::Timeout(v)),
-                None => Ok(()), // a receiver took it just as we gave up
+            None => match send.withdraw() {
+                // Closed just as the time ran out: say so, as a waiting send would have.
+                (Outcome::Closed, Some(v)) => Err(SendTimeoutError::Closed(v)),
+                (_, Some(v)) => Err(SendTimeoutError::Timeout(v)),
+                (_, None) => Ok(()), // a receiver took it just as we gave up
             },
         }
     }
+}
+
+/// The instant `timeout` from now; `None` (no deadline) if that is too far to represent, so
+/// that a timeout such as `Duration::MAX` means "wait as long as it takes".
+#[cfg(not(loom))]
+fn deadline(timeout: Duration) -> Option<Instant> {
+    Instant::now().checked_add(timeout)
 }
 
 impl<T> Receiver<T> {
@@ -429,7 +437,7 @@ impl<T> Receiver<T> {
             });
         }
         let mut recv = self.recv();
-        match crate::blocking::wait(&mut recv, Some(Instant::now() + timeout)) {
+        match crate::blocking::wait(&mut recv, deadline(timeout)) {
             Some(Some(v)) => Ok(v),
             Some(None) => Err(RecvTimeoutError::Closed),
             None => Err(RecvTimeoutError::Timeout), // dropping `recv` gives back anything it got
@@ -455,7 +463,10 @@ impl<T> Receiver<T> {
 /// The future of [`Sender::send`].
 ///
 /// Dropping it before it completes sends nothing, unless a receiver already took its value
-/// while it waited; then the send counts as done:
+/// while it waited; then the send counts as done. When a receive frees a slot of a full buffer,
+/// the value of the first waiting send moves into it, as in Go; if that send is dropped before
+/// it ran again and no receiver has taken the value yet, the value comes back out (nothing was
+/// sent) and the slot goes to the next waiting send:
 ///
 /// ```
 /// use futures::FutureExt; // now_or_never: poll once
@@ -466,10 +477,26 @@ impl<T> Receiver<T> {
 /// assert_eq!(tx.send(2).now_or_never(), None); // full: it would wait; dropped, sends nothing
 /// let mut send = Box::pin(tx.send(3));
 /// assert_eq!(send.as_mut().now_or_never(), None); // waits for room
-/// assert_eq!(rx.try_recv(), Ok(1)); // frees the slot: the waiting 3 moves in, its send is done
-/// drop(send); // dropped after the fact: 3 stays sent
-/// assert_eq!(rx.try_recv(), Ok(3));
-/// assert_eq!(rx.try_recv(), Err(TryRecvError::Empty)); // 2 never was
+/// assert_eq!(rx.try_recv(), Ok(1)); // frees the slot: the waiting 3 moves in
+/// assert_eq!(rx.len(), 1);
+/// assert!(tx.try_send(4).is_err()); // full
+/// drop(send); // dropped before it ran again: 3 comes back out, never sent
+/// assert_eq!(rx.try_recv(), Err(TryRecvError::Empty));
+/// assert_eq!(tx.try_send(4), Ok(()));
+/// ```
+///
+/// A receiver that takes the value straight from the waiting send completes it, even if the
+/// send is dropped before it learns so:
+///
+/// ```
+/// use futures::FutureExt;
+/// use gort_channel::chan;
+///
+/// let (tx, rx) = chan::bounded(0);
+/// let mut send = Box::pin(tx.send("hi"));
+/// assert_eq!(send.as_mut().now_or_never(), None); // nobody receives yet: it waits
+/// assert_eq!(rx.try_recv(), Ok("hi")); // the rendezvous
+/// drop(send); // dropped after the fact: the send happened
 /// ```
 #[must_use = "futures do nothing unless awaited"]
 pub struct SendFuture<'a, T> {
@@ -484,14 +511,20 @@ impl<T> SendFuture<'_, T> {
     /// Withdraws a send: `Some(value)` if it was not sent, `None` if a receiver took it.
     #[inline]
     pub(crate) fn cancel(&mut self) -> Option<T> {
+        self.withdraw().1
+    }
+
+    /// Withdraws a send: how it ended (`Waiting`: not sent, `Done`: sent, `Closed`: failed
+    /// on close) and the value, if it was not sent.
+    fn withdraw(&mut self) -> (Outcome, Option<T>) {
         match self.key.take() {
-            None => self.value.take(),
+            None => (Outcome::Waiting, self.value.take()),
             Some(key) => {
                 // The guard is a temporary: the entry (its waker too) drops after unlocking.
-                let entry = self.chan.lock().sendq.remove(key);
+                let entry = self.chan.lock().withdraw_sender(self.chan.cap, key);
                 match entry.outcome {
-                    Outcome::Done => None,
-                    Outcome::Waiting | Outcome::Closed => entry.value,
+                    Outcome::Done => (Outcome::Done, None),
+                    outcome @ (Outcome::Waiting | Outcome::Closed) => (outcome, entry.value),
                 }
             }
         }
@@ -533,12 +566,12 @@ impl<T> Future for SendFuture<'_, T> {
                         Poll::Pending
                     }
                     Outcome::Done => {
-                        inner.sendq.remove(key);
+                        inner.remove_sender(key);
                         this.key = None;
                         Poll::Ready(Ok(()))
                     }
                     Outcome::Closed => {
-                        let entry = inner.sendq.remove(key);
+                        let entry = inner.remove_sender(key);
                         this.key = None;
                         Poll::Ready(Err(SendError(
                             entry.value.expect("a closed send keeps its value"),

@@ -292,7 +292,7 @@ impl<T> SelectCase for SendCase<'_, T> {
         let (Some(chan), Some(key)) = (self.chan, self.key.take()) else {
             unreachable!("a case that won is registered")
         };
-        let entry = chan.lock().sendq.remove(key);
+        let entry = chan.lock().remove_sender(key);
         self.outcome = Some(match entry.outcome {
             Outcome::Done => Ok(()),
             Outcome::Closed => Err(SendError(
@@ -314,11 +314,14 @@ impl<T> SelectCase for SendCase<'_, T> {
     }
 }
 
-/// Removes a send case's entry; returns its value if the send did not happen.
+/// Removes a send case's entry; returns its value if the send did not happen. A case whose
+/// select was claimed and whose value was moved into the buffer, but whose select is dropped
+/// before it completed, has sent nothing unless a receiver took the value (see
+/// `Inner::withdraw_sender`).
 #[inline(never)]
 fn withdraw_send<T>(chan: &Chan<T>, key: usize) -> Option<T> {
     // The guard is a temporary: the entry (its waker too) drops after unlocking.
-    let entry = chan.lock().sendq.remove(key);
+    let entry = chan.lock().withdraw_sender(chan.cap, key);
     match entry.outcome {
         Outcome::Waiting => entry.value,
         Outcome::Done | Outcome::Closed => None,

@@ -284,9 +284,9 @@ impl SelectDriver {
     }
 }
 
-/// Polls a select over `cases`, trying them in the order given by `order` (indices into
-/// `cases`; the `select!` macro shuffles it with [`shuffle`] for Go's random choice, or keeps
-/// source order for `biased;`). Returns the index of the case that completed; its outcome is in
+/// Polls a select over `cases`, trying them in the order given by `order` (distinct indices
+/// into `cases`; the `select!` macro shuffles it with [`shuffle`] for Go's random choice, or
+/// keeps source order for `biased;`). Returns the index of the case that completed; its outcome is in
 /// the case.
 ///
 /// Disabled arms (a false guard) are left out of `order`; nil channels stay in and are never

@@ -1,5 +1,5 @@
-//! The lazily started global runtime and `GORT_WORKERS` (its own test binary: the global
-//! runtime reads the variable once per process).
+//! The lazily started global runtime and `GORT_WORKERS` (its own test binary: the variable is
+//! process-wide, and the global runtime reads it once per process).
 
 #[test]
 fn gort_workers_sets_the_global_runtime_size() {
@@ -19,4 +19,13 @@ fn gort_workers_sets_the_global_runtime_size() {
     });
     let name = rx.recv().unwrap().unwrap();
     assert!(name.starts_with("gort-global-worker"), "{name}");
+    // Every runtime built without `worker_threads` reads it too: `#[gort::main]` builds one so.
+    let rt = gort::runtime::Builder::new().build().unwrap();
+    assert_eq!(rt.handle().metrics().workers, 3);
+    let rt = gort::runtime::Builder::new().worker_threads(1).build().unwrap();
+    assert_eq!(rt.handle().metrics().workers, 1, "an explicit count wins");
+    // A value that is not a worker count is an error that says what to do.
+    std::env::set_var("GORT_WORKERS", "many");
+    let err = gort::runtime::Builder::new().build().unwrap_err();
+    assert!(err.to_string().contains("GORT_WORKERS must be a whole number"), "{err}");
 }

@@ -729,6 +729,11 @@ impl<T> futures_core::Stream for Receiver<T> {
     /// timeout or another select arm won) cannot swallow a message. Waiting `recv()` futures
     /// are served before it.
     ///
+    /// In `select!`, receive with a `recv(rx)` arm rather than an `rx.next()` future arm: only
+    /// channel arms take part in the select's claim, so only they are sure never to pair with a
+    /// `send` arm of the same select on the same channel. (Such a select with an `rx.next()`
+    /// arm may also keep waking itself until another task uses the channel.)
+    ///
     /// ```
     /// use futures::StreamExt;
     ///

@@ -97,6 +97,11 @@ impl<E> Waiters<E> {
         self.nodes.remove(key).entry
     }
 
+    /// Every entry, linked or not, in no particular order.
+    pub(crate) fn entries_mut(&mut self) -> impl Iterator<Item = &mut E> {
+        self.nodes.iter_mut().map(|(_, node)| &mut node.entry)
+    }
+
     pub(crate) fn get(&self, key: usize) -> &E {
         &self.nodes[key].entry
     }

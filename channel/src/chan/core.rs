@@ -28,9 +28,12 @@
 //! seen that, the move is provisional: API.md lets a dropped send deliver only a value that a
 //! receiver took, so a sender dropped before it looked takes its value back out of the buffer
 //! if no receiver has taken it yet ([`Inner::withdraw_sender`]), and the slot goes to the next
-//! waiting sender. `moved` lists those values with their senders, by buffer slot: `buf[i]` is
-//! slot `front_seq + i`, and a record leaves the list when its value is received or its sender
-//! has seen the outcome. It is empty unless senders wait on a full buffer.
+//! waiting sender. To find the value, the buffer's slots are numbered (`buf[i]` is slot
+//! `front_seq + i`) and the sender's entry keeps its slot (`Waiter::moved_to`). Receives take
+//! slots in order, so the value is still buffered exactly while its slot is at or beyond
+//! `popped_to`, the highest front slot number so far (a give-back puts a value in front, below
+//! it). The cost on the hot path is two counters; taking a value back out (rare) renumbers the
+//! slots behind it.
 //!
 //! A `Stream` receiver waits as a *listener* (`notify_only`): never handed a value, only woken
 //! to try again — by every send that passes it, and by every sender that starts waiting
@@ -70,6 +73,9 @@ pub(crate) struct Waiter<T> {
     /// A waiting sender's value; a served receiver's value.
     pub(crate) value: Option<T>,
     pub(crate) outcome: Outcome,
+    /// A sender whose value a receive moved into the buffer: the slot it went to (see *moved
+    /// sends* in the module documentation).
+    moved_to: Option<u64>,
     /// A receiver that only wants to be told when to try again (a `Stream` poll): it is never
     /// handed a value, so abandoning it (a dropped `next()`) cannot swallow a message.
     pub(crate) notify_only: bool,
@@ -88,6 +94,7 @@ impl<T> Waiter<T> {
             select,
             value,
             outcome: Outcome::Waiting,
+            moved_to: None,
             notify_only,
         }
     }
@@ -103,9 +110,8 @@ pub(crate) struct Inner<T> {
     in_flight: usize,
     /// The sequence number of the buffer's front slot: `buf[i]` is slot `front_seq + i`.
     front_seq: u64,
-    /// Values moved into the buffer for waiting senders that have not seen it yet: (slot,
-    /// sender key), in slot order (see the module documentation on moved sends).
-    moved: VecDeque<(u64, usize)>,
+    /// The highest `front_seq` so far: slots below it have been received.
+    popped_to: u64,
     /// Wakers of waiters served under the lock, woken by [`Guard`] once it is released (a task
     /// woken under the lock would run straight into it).
     wake: WakeList,
@@ -309,21 +315,15 @@ impl<T> Inner<T> {
         let Some(key) = self.claim_first(true, me) else {
             return;
         };
-        let slot = self.front_seq.wrapping_add(self.buf.len() as u64);
-        let value = self.sendq.get_mut(key).value.take();
-        self.buf
-            .push_back(value.expect("a waiting sender holds its value"));
-        self.moved.push_back((slot, key));
+        let slot = self.front_seq + self.buf.len() as u64;
+        let sender = self.sendq.get_mut(key);
+        let value = sender
+            .value
+            .take()
+            .expect("a waiting sender holds its value");
+        sender.moved_to = Some(slot);
+        self.buf.push_back(value);
         self.finish(true, key, Outcome::Done);
-    }
-
-    /// Removes a sender's entry once its owner has read the outcome (or gives up). A value of
-    /// its that was moved into the buffer is its own from now on: forget where it went.
-    pub(crate) fn remove_sender(&mut self, key: usize) -> Waiter<T> {
-        if let Some(at) = self.moved.iter().position(|&(_, sender)| sender == key) {
-            self.moved.remove(at);
-        }
-        self.sendq.remove(key)
     }
 
     /// Removes the entry of a sender whose send is withdrawn (a dropped future, a timed-out or
@@ -332,22 +332,26 @@ impl<T> Inner<T> {
     /// taken yet comes back out (the entry is then `Waiting` again, with its value), and the
     /// slot goes to the next waiting sender.
     pub(crate) fn withdraw_sender(&mut self, cap: Option<usize>, key: usize) -> Waiter<T> {
-        let moved = self.moved.iter().position(|&(_, sender)| sender == key);
-        let Some(at) = moved else {
-            return self.sendq.remove(key);
-        };
-        let (slot, _) = self.moved.remove(at).expect("found above");
         let mut sender = self.sendq.remove(key);
-        let index = slot.wrapping_sub(self.front_seq) as usize;
+        let Some(slot) = sender.moved_to.filter(|&slot| slot >= self.popped_to) else {
+            return sender; // never moved, or moved and received since: as it is
+        };
+        let index = slot - self.front_seq;
         sender.value = Some(
             self.buf
-                .remove(index)
+                .remove(index as usize)
                 .expect("a moved value not received is buffered"),
         );
         sender.outcome = Outcome::Waiting;
-        // The values behind it moved one slot forward.
-        for (later, _) in self.moved.iter_mut().skip(at) {
-            *later = later.wrapping_sub(1);
+        // The values behind it each moved one slot forward: so do the slots their senders
+        // remember. (Slots below `popped_to` are stale: received, never looked at again.)
+        let popped_to = self.popped_to;
+        for other in self.sendq.entries_mut() {
+            if let Some(later) = &mut other.moved_to {
+                if *later > slot && *later >= popped_to {
+                    *later -= 1;
+                }
+            }
         }
         self.move_sender_in(cap, None);
         self.end_waiting_receivers_if_drained();
@@ -357,15 +361,8 @@ impl<T> Inner<T> {
     /// Receive without waiting.
     pub(crate) fn try_recv(&mut self, cap: Option<usize>, me: Option<&SelectState>) -> TryRecv<T> {
         if let Some(oldest) = self.buf.pop_front() {
-            if self
-                .moved
-                .front()
-                .is_some_and(|&(slot, _)| slot == self.front_seq)
-            {
-                // A moved value is received: its send is done for good.
-                self.moved.pop_front();
-            }
-            self.front_seq = self.front_seq.wrapping_add(1);
+            self.front_seq += 1;
+            self.popped_to = self.popped_to.max(self.front_seq);
             self.move_sender_in(cap, me);
             return TryRecv::Received(oldest);
         }
@@ -410,7 +407,7 @@ impl<T> Inner<T> {
             Some(key) => self.hand_to_receiver(key, value),
             None => {
                 self.buf.push_front(value);
-                self.front_seq = self.front_seq.wrapping_sub(1);
+                self.front_seq -= 1;
             }
         }
     }
@@ -478,6 +475,9 @@ impl<T> Inner<T> {
     }
 }
 
+/// The number of a new channel's first buffer slot.
+const FIRST_SLOT: u64 = 1 << 63;
+
 impl<T> Chan<T> {
     pub(crate) fn new(cap: Option<usize>) -> Chan<T> {
         Chan {
@@ -487,8 +487,10 @@ impl<T> Chan<T> {
                 recvq: Waiters::new(),
                 sendq: Waiters::new(),
                 in_flight: 0,
-                front_seq: 0,
-                moved: VecDeque::new(),
+                // Mid-range, so that a give-back in front of slot 0 cannot underflow: the front
+                // only moves back by as many values as are buffered.
+                front_seq: FIRST_SLOT,
+                popped_to: FIRST_SLOT,
                 wake: WakeList::new(),
             }),
             cap,

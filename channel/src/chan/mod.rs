@@ -566,12 +566,12 @@ impl<T> Future for SendFuture<'_, T> {
                         Poll::Pending
                     }
                     Outcome::Done => {
-                        inner.remove_sender(key);
+                        inner.sendq.remove(key);
                         this.key = None;
                         Poll::Ready(Ok(()))
                     }
                     Outcome::Closed => {
-                        let entry = inner.remove_sender(key);
+                        let entry = inner.sendq.remove(key);
                         this.key = None;
                         Poll::Ready(Err(SendError(
                             entry.value.expect("a closed send keeps its value"),

@@ -292,7 +292,7 @@ impl<T> SelectCase for SendCase<'_, T> {
         let (Some(chan), Some(key)) = (self.chan, self.key.take()) else {
             unreachable!("a case that won is registered")
         };
-        let entry = chan.lock().remove_sender(key);
+        let entry = chan.lock().sendq.remove(key);
         self.outcome = Some(match entry.outcome {
             Outcome::Done => Ok(()),
             Outcome::Closed => Err(SendError(

@@ -22,10 +22,17 @@ fn gort_workers_sets_the_global_runtime_size() {
     // Every runtime built without `worker_threads` reads it too: `#[gort::main]` builds one so.
     let rt = gort::runtime::Builder::new().build().unwrap();
     assert_eq!(rt.handle().metrics().workers, 3);
-    let rt = gort::runtime::Builder::new().worker_threads(1).build().unwrap();
+    let rt = gort::runtime::Builder::new()
+        .worker_threads(1)
+        .build()
+        .unwrap();
     assert_eq!(rt.handle().metrics().workers, 1, "an explicit count wins");
     // A value that is not a worker count is an error that says what to do.
     std::env::set_var("GORT_WORKERS", "many");
     let err = gort::runtime::Builder::new().build().unwrap_err();
-    assert!(err.to_string().contains("GORT_WORKERS must be a whole number"), "{err}");
+    assert!(
+        err.to_string()
+            .contains("GORT_WORKERS must be a whole number"),
+        "{err}"
+    );
 }

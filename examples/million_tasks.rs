@@ -19,7 +19,7 @@
 //! cargo run --release --example million_tasks -- 10000  # fewer, e.g. in CI
 //! ```
 //!
-//! The runtime has one worker per core. Memory figures need Linux's `/proc`; elsewhere they print
+//! The runtime has one worker per core (or `GORT_WORKERS`). Memory figures need Linux's `/proc`; elsewhere they print
 //! "n/a" and the rest still runs.
 
 use std::process::ExitCode;

@@ -329,27 +329,35 @@ impl<T> Inner<T> {
     /// Removes the entry of a sender whose send is withdrawn (a dropped future, a timed-out or
     /// losing select case) and returns it; its `outcome` says whether the value was sent
     /// (`Done`) or is still in `value`. A value moved into the buffer that no receiver has
-    /// taken yet comes back out (the entry is then `Waiting` again, with its value), and the
-    /// slot goes to the next waiting sender.
+    /// taken yet comes back out (the entry is then `Waiting` again with its value, or `Closed`
+    /// if the channel has closed since), and the slot goes to the next waiting sender.
     pub(crate) fn withdraw_sender(&mut self, cap: Option<usize>, key: usize) -> Waiter<T> {
         let mut sender = self.sendq.remove(key);
         let Some(slot) = sender.moved_to.filter(|&slot| slot >= self.popped_to) else {
             return sender; // never moved, or moved and received since: as it is
         };
-        let index = slot - self.front_seq;
+        let index = (slot - self.front_seq) as usize;
         sender.value = Some(
             self.buf
-                .remove(index as usize)
+                .remove(index)
                 .expect("a moved value not received is buffered"),
         );
-        sender.outcome = Outcome::Waiting;
-        // The values behind it each moved one slot forward: so do the slots their senders
-        // remember. (Slots below `popped_to` are stale: received, never looked at again.)
-        let popped_to = self.popped_to;
-        for other in self.sendq.entries_mut() {
-            if let Some(later) = &mut other.moved_to {
-                if *later > slot && *later >= popped_to {
-                    *later -= 1;
+        // Not sent after all; if the channel closed meanwhile, the send failed on that.
+        sender.outcome = if self.closed {
+            Outcome::Closed
+        } else {
+            Outcome::Waiting
+        };
+        if index < self.buf.len() {
+            // The values behind it each moved one slot forward: so do the slots their senders
+            // remember. (Slots below `popped_to` are stale: received, never looked at again.)
+            // Usually the value was the last one, moved in most recently, and nothing moves.
+            let popped_to = self.popped_to;
+            for other in self.sendq.entries_mut() {
+                if let Some(later) = &mut other.moved_to {
+                    if *later > slot && *later >= popped_to {
+                        *later -= 1;
+                    }
                 }
             }
         }

@@ -190,7 +190,9 @@ macro_rules! channel_info {
                 self.chan.lock().closed
             }
 
-            /// Messages in the buffer (Go's `len(ch)`).
+            /// Messages in the buffer (Go's `len(ch)`). As in Go, this counts the value of a
+            /// waiting send that moved into a slot a receive freed; if that send is dropped
+            /// before it ran again, its value leaves again (see [`SendFuture`]).
             ///
             /// ```
             /// let (tx, rx) = gort_channel::chan::bounded(4);

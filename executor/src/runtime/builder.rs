@@ -40,8 +40,8 @@ impl Default for Builder {
 }
 
 impl Builder {
-    /// A multi-thread runtime with one worker per core, at most 512 blocking threads that
-    /// exit after 10 s idle.
+    /// A multi-thread runtime with one worker per core (or `GORT_WORKERS` workers when that
+    /// variable is set), at most 512 blocking threads that exit after 10 s idle.
     ///
     /// ```
     /// let rt = gort_executor::runtime::Builder::new().build().unwrap();
@@ -133,10 +133,15 @@ impl Builder {
                      to run its tasks; use worker_threads(1) for a single worker",
                 )),
                 Some(n) if n > MAX_WORKERS => {
+                    let from = if self.worker_threads.is_some() {
+                        "worker_threads"
+                    } else {
+                        "GORT_WORKERS"
+                    };
                     return Err(io::Error::new(
                         io::ErrorKind::InvalidInput,
-                        format!("gort: worker_threads must be at most {MAX_WORKERS} (got {n})"),
-                    ))
+                        format!("gort: {from} must be at most {MAX_WORKERS} (got {n})"),
+                    ));
                 }
                 Some(n) => n,
                 None => thread::available_parallelism()

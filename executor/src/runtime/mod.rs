@@ -62,7 +62,7 @@ pub struct Runtime {
 }
 
 impl Runtime {
-    /// A runtime with the default configuration: one worker per core.
+    /// A runtime with the default configuration: one worker per core, or `GORT_WORKERS`.
     ///
     /// ```
     /// let rt = gort_executor::Runtime::new().unwrap();

@@ -286,8 +286,8 @@ impl SelectDriver {
 
 /// Polls a select over `cases`, trying them in the order given by `order` (distinct indices
 /// into `cases`; the `select!` macro shuffles it with [`shuffle`] for Go's random choice, or
-/// keeps source order for `biased;`). Returns the index of the case that completed; its outcome is in
-/// the case.
+/// keeps source order for `biased;`). Returns the index of the case that completed; its
+/// outcome is in the case.
 ///
 /// Disabled arms (a false guard) are left out of `order`; nil channels stay in and are never
 /// ready. With an empty `order` the select never completes (Go's `select {}`).

@@ -3,8 +3,8 @@
 //! Go's `selectgo` polls the cases in a random permutation, so among the arms that are ready
 //! each is chosen with equal probability. [`shuffle`] does the same with a per-thread
 //! generator: a Fisher–Yates shuffle driven by wyrand, seeded once per thread from std's
-//! `RandomState`, each random word spread over several swaps. It needs no lock and no atomic, and it is not, and need not
-//! be, cryptographic.
+//! `RandomState`, each random word spread over several swaps. It needs no lock and no atomic,
+//! and it is not, and need not be, cryptographic.
 
 use std::cell::Cell;
 use std::hash::{BuildHasher, Hasher};
@@ -106,7 +106,10 @@ mod tests {
 
     #[test]
     fn wide_selects_draw_fresh_words() {
-        // 64 arms need more than one random word; every arm must still reach every position.
+        // 64 arms need several random words. The last position is settled by the first swap
+        // (the first word), the first position by the last swap (a later word): every arm must
+        // reach both about equally often.
+        let mut first = [0u32; 64];
         let mut last = [0u32; 64];
         for _ in 0..64_000 {
             let mut order: Vec<usize> = (0..64).collect();
@@ -117,13 +120,16 @@ mod tests {
                 sorted.iter().copied().eq(0..64),
                 "not a permutation: {order:?}"
             );
+            first[order[0]] += 1;
             last[order[63]] += 1;
         }
-        for (arm, &count) in last.iter().enumerate() {
-            assert!(
-                (800..1_200).contains(&count),
-                "arm {arm} came last {count} times in 64,000 shuffles: {last:?}"
-            );
+        for (place, counts) in [("first", first), ("last", last)] {
+            for (arm, &count) in counts.iter().enumerate() {
+                assert!(
+                    (800..1_200).contains(&count),
+                    "arm {arm} came {place} {count} times in 64,000 shuffles: {counts:?}"
+                );
+            }
         }
     }
 

@@ -291,11 +291,15 @@ impl<T> Inner<T> {
         key
     }
 
-    /// Takes the value of the first waiting sender (claimed), completing its send.
+    /// Takes the value of the first waiting sender (claimed), completing its send. `moved_to`:
+    /// the buffer slot the value goes to, when it moves into the buffer rather than straight
+    /// to a receiver (see *moved sends* in the module documentation).
     #[inline]
-    fn take_from_sender(&mut self, me: Option<&SelectState>) -> Option<T> {
+    fn take_from_sender(&mut self, me: Option<&SelectState>, moved_to: Option<u64>) -> Option<T> {
         let key = self.claim_first(true, me)?;
-        let value = self.sendq.get_mut(key).value.take();
+        let sender = self.sendq.get_mut(key);
+        sender.moved_to = moved_to;
+        let value = sender.value.take();
         self.finish(true, key, Outcome::Done);
         Some(value.expect("a waiting sender holds its value"))
     }
@@ -312,18 +316,10 @@ impl<T> Inner<T> {
     }
 
     fn move_sender_in_slow(&mut self, me: Option<&SelectState>) {
-        let Some(key) = self.claim_first(true, me) else {
-            return;
-        };
         let slot = self.front_seq + self.buf.len() as u64;
-        let sender = self.sendq.get_mut(key);
-        let value = sender
-            .value
-            .take()
-            .expect("a waiting sender holds its value");
-        sender.moved_to = Some(slot);
-        self.buf.push_back(value);
-        self.finish(true, key, Outcome::Done);
+        if let Some(value) = self.take_from_sender(me, Some(slot)) {
+            self.buf.push_back(value);
+        }
     }
 
     /// Removes the entry of a sender whose send is withdrawn (a dropped future, a timed-out or
@@ -374,7 +370,7 @@ impl<T> Inner<T> {
             self.move_sender_in(cap, me);
             return TryRecv::Received(oldest);
         }
-        if let Some(sent) = self.take_from_sender(me) {
+        if let Some(sent) = self.take_from_sender(me, None) {
             return TryRecv::Received(sent);
         }
         if self.is_drained() {

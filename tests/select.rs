@@ -167,6 +167,194 @@ fn a_select_sending_and_receiving_on_one_unbuffered_channel_blocks() {
     assert_eq!(rx.try_recv(), Err(TryRecvError::Empty));
 }
 
+/// The same with the receive written as a `Stream` future arm (`rx.next()`) on a clone of the
+/// receiver: the select waits, and does not wake itself while it waits (its send arm leaves
+/// the listener of its own stream arm alone); a real counterpart wakes and completes it.
+#[test]
+fn a_select_sending_and_streaming_on_one_unbuffered_channel_waits_without_spinning() {
+    use futures::StreamExt;
+    struct CountWakes(AtomicUsize);
+    impl std::task::Wake for CountWakes {
+        fn wake(self: Arc<Self>) {
+            self.0.fetch_add(1, SeqCst);
+        }
+    }
+    let (tx, rx) = chan::bounded::<u32>(0);
+    let mut stream = rx.clone();
+    let wakes = Arc::new(CountWakes(AtomicUsize::new(0)));
+    let waker = Waker::from(wakes.clone());
+    let mut cx = Context::from_waker(&waker);
+    let mut select = pin!(async {
+        gort::select! {
+            v = stream.next() => format!("streamed {v:?}"),
+            res = send(tx, 1) => format!("sent {res:?}"),
+        }
+    });
+    for _ in 0..20 {
+        assert!(select.as_mut().poll(&mut cx).is_pending());
+    }
+    assert_eq!(
+        wakes.0.load(SeqCst),
+        0,
+        "the waiting select woke itself: it would spin"
+    );
+    // A receiver elsewhere takes the send arm's value.
+    assert_eq!(rx.try_recv(), Ok(1));
+    assert_eq!(wakes.0.load(SeqCst), 1);
+    assert_eq!(
+        select.as_mut().poll(&mut cx),
+        Poll::Ready("sent Ok(())".to_string())
+    );
+}
+
+/// A waker that counts its wake-ups.
+fn counting_waker() -> (Arc<AtomicUsize>, Waker) {
+    struct Count(Arc<AtomicUsize>);
+    impl std::task::Wake for Count {
+        fn wake(self: Arc<Self>) {
+            self.0.fetch_add(1, SeqCst);
+        }
+    }
+    let count = Arc::new(AtomicUsize::new(0));
+    (count.clone(), Waker::from(Arc::new(Count(count))))
+}
+
+/// A `Stream` arm (`rx.next()`) listens on the channel that the select's own `send` arm fills.
+/// The send arm wins by buffering its value; the listener it passed must still be told, or the
+/// stream would sleep through the value (the `next()` future is gone, but the listener belongs
+/// to the receiver and outlives it). So the next `next()` gets the value, then the end.
+#[test]
+fn a_send_arm_that_buffers_tells_its_own_selects_stream() {
+    use futures::StreamExt;
+    let (tx, mut rx) = chan::bounded::<u32>(1);
+    let mut cx = Context::from_waker(Waker::noop());
+    {
+        let mut select = pin!(async {
+            gort::select! {
+                biased;
+                v = rx.next() => format!("streamed {v:?}"),
+                res = send(tx, 1) => format!("sent {res:?}"),
+            }
+        });
+        assert_eq!(
+            select.as_mut().poll(&mut cx),
+            Poll::Ready("sent Ok(())".to_string())
+        );
+    }
+    drop(tx);
+    assert_eq!(pin!(rx.next()).poll(&mut cx), Poll::Ready(Some(1)));
+    assert_eq!(pin!(rx.next()).poll(&mut cx), Poll::Ready(None));
+}
+
+/// Go's for-select over one buffered channel, with the receive as a `Stream` arm: a value the
+/// send arm buffered in one round is streamed in the next, at once.
+#[test]
+fn a_for_select_streams_what_its_send_arm_buffered() {
+    use futures::StreamExt;
+    let (tx, mut rx) = chan::bounded::<u32>(1);
+    let mut cx = Context::from_waker(Waker::noop());
+    let mut round = |x: u32| {
+        let mut select = pin!(async {
+            gort::select! {
+                biased;
+                v = rx.next() => format!("streamed {v:?}"),
+                res = send(tx, x) => format!("sent {res:?}"),
+            }
+        });
+        select.as_mut().poll(&mut cx)
+    };
+    assert_eq!(round(1), Poll::Ready("sent Ok(())".to_string()));
+    assert_eq!(round(2), Poll::Ready("streamed Some(1)".to_string()));
+}
+
+/// A send made *inside* a future arm (not a `send` arm) passes the listener of a `Stream` arm of
+/// the same select: it is an ordinary send, so it wakes that listener, and the select's next
+/// poll streams the value.
+#[test]
+fn a_send_inside_a_future_arm_wakes_a_stream_arm_of_the_same_select() {
+    use futures::StreamExt;
+    let (tx, mut rx) = chan::bounded::<u32>(1);
+    let (wakes, waker) = counting_waker();
+    let mut cx = Context::from_waker(&waker);
+    let mut select = pin!(async {
+        gort::select! {
+            biased;
+            v = rx.next() => v,
+            _ = async {
+                tx.send(1).await.unwrap();
+                std::future::pending::<()>().await
+            } => unreachable!("pending for ever"),
+        }
+    });
+    assert!(select.as_mut().poll(&mut cx).is_pending());
+    assert!(
+        wakes.load(SeqCst) >= 1,
+        "the stream arm was not told of the value"
+    );
+    assert_eq!(select.as_mut().poll(&mut cx), Poll::Ready(Some(1)));
+}
+
+/// Polls `future` as an executor would, on one thread: again only when it woke itself since the
+/// last poll. `None` if it stalls (pending, and nothing will wake it), so a lost wake-up fails
+/// the test instead of hanging it.
+fn run_until_stalled<F: Future>(future: F) -> Option<F::Output> {
+    let (wakes, waker) = counting_waker();
+    let mut cx = Context::from_waker(&waker);
+    let mut future = pin!(future);
+    for _ in 0..100 {
+        let before = wakes.load(SeqCst);
+        if let Poll::Ready(output) = future.as_mut().poll(&mut cx) {
+            return Some(output);
+        }
+        if wakes.load(SeqCst) == before {
+            return None;
+        }
+    }
+    panic!("still pending after 100 polls, each one woken: it spins");
+}
+
+/// A select inside a future arm of another, sending on the channel the outer select streams
+/// from: the two selects may pair (they are different selects), so the inner send must tell
+/// the outer stream, which then takes the value.
+#[test]
+fn a_nested_selects_send_reaches_the_outer_selects_stream() {
+    use futures::StreamExt;
+    for flavor in [0, 1] {
+        let (tx, mut rx) = chan::bounded::<u32>(flavor);
+        let got = run_until_stalled(async {
+            gort::select! {
+                v = rx.next() => v,
+                _ = async {
+                    gort::select! {
+                        r = send(tx, 1) => r.unwrap(),
+                        _ = std::future::pending::<()>() => {}
+                    }
+                    std::future::pending::<()>().await
+                } => unreachable!("pending for ever"),
+            }
+        });
+        assert_eq!(got, Some(Some(1)), "capacity {flavor}");
+    }
+}
+
+/// A future arm that streams and sends on one unbuffered channel itself (`join!`): an ordinary
+/// send, which tells the stream as it would outside a select.
+#[test]
+fn a_future_arm_that_streams_and_sends_on_one_channel_completes() {
+    use futures::StreamExt;
+    let (tx, mut rx) = chan::bounded::<u32>(0);
+    let got = run_until_stalled(async {
+        gort::select! {
+            (v, r) = async { futures::join!(rx.next(), tx.send(1)) } => {
+                r.unwrap();
+                v
+            }
+            _ = std::future::pending::<()>() => unreachable!("pending for ever"),
+        }
+    });
+    assert_eq!(got, Some(Some(1)));
+}
+
 #[test]
 fn no_enabled_arm_and_no_default_waits_forever() {
     let (tx, rx) = chan::bounded(1);

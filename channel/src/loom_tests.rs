@@ -62,6 +62,11 @@
 //!   channel tries and registers: the value arrives exactly once and nobody hangs. The select
 //!   version found the bug fixed by `Inner::push_sender`: a listener that started waiting
 //!   between the select's try pass and its registration was never told of the waiting sender.
+//! * `stream_races_a_select_with_its_own_stream_arm`: the same, with the select also listening
+//!   on the channel through an `rx.next()` future arm. The select leaves its own listener
+//!   asleep (`OwnListeners` in `core.rs`) but must still wake the other thread's: the value
+//!   arrives exactly once, nobody hangs, and the select does not spin (without the rule it
+//!   wakes itself for ever and loom gives up on the branch count).
 
 use crate::chan::select::{poll_select, FutureCase, RecvCase, SelectDriver, SendCase};
 use crate::chan::{self, Receiver, SendError, Sender, TryRecvError};
@@ -620,6 +625,56 @@ fn stream_races_a_select_send() {
         }
         drop(tx); // closes the channel: the stream ends
         assert_eq!(listener.join().unwrap(), [7], "received exactly once");
+    });
+}
+
+/// `block_on` with a waker that `Waker::will_wake` recognises across clones (std's `Wake`
+/// vtable), as real executors' wakers are: `push_sender` leaves a listener with the select's
+/// own waker alone. (loom's own `block_on` waker is not recognised by `will_wake`.)
+fn block_on_stable<F: Future>(future: F) -> F::Output {
+    struct Notifier(loom::sync::Notify);
+    impl std::task::Wake for Notifier {
+        fn wake(self: std::sync::Arc<Self>) {
+            self.0.notify();
+        }
+        fn wake_by_ref(self: &std::sync::Arc<Self>) {
+            self.0.notify();
+        }
+    }
+    let notifier = std::sync::Arc::new(Notifier(loom::sync::Notify::new()));
+    let waker = Waker::from(notifier.clone());
+    let mut cx = Context::from_waker(&waker);
+    let mut future = std::pin::pin!(future);
+    loop {
+        if let Poll::Ready(output) = future.as_mut().poll(&mut cx) {
+            return output;
+        }
+        notifier.0.wait();
+    }
+}
+
+#[test]
+fn stream_races_a_select_with_its_own_stream_arm() {
+    loom::model(|| {
+        let (tx, rx) = chan::bounded::<u32>(0);
+        let mut own = rx.clone();
+        let listener = thread::spawn(move || stream_all(rx));
+        {
+            use futures_core::Stream;
+            let mut next = std::pin::pin!(poll_fn(|cx| Pin::new(&mut own).poll_next(cx)));
+            let mut driver = SelectDriver::with_future_arms();
+            let mut arm = FutureCase::new(next.as_mut());
+            let mut send = SendCase::new(Some(&tx), 7);
+            // The stream arm is tried first, so the send arm passes the select's own listener,
+            // which it must leave asleep, and maybe the other thread's, which it must not.
+            let won = block_on_stable(poll_fn(|cx| {
+                poll_select(&mut driver, &mut [&mut arm, &mut send], &[0, 1], cx)
+            }));
+            assert_eq!((won, send.take()), (1, Ok(())));
+        }
+        drop(tx); // closes the channel: the other stream ends
+        assert_eq!(listener.join().unwrap(), [7], "received exactly once");
+        drop(own);
     });
 }
 

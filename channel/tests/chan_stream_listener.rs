@@ -177,3 +177,100 @@ fn close_ends_a_registered_select_send_and_a_listening_stream() {
         Poll::Ready(None)
     );
 }
+
+/// The same select polled again and again while it waits, with the future arm tried first, so
+/// that the send arm's try pass passes the listener its own future arm registered on the last
+/// poll. It must not wake that listener (its own task): the task would poll again and wake
+/// itself for ever, busy where Go's select blocks.
+#[test]
+fn a_waiting_select_does_not_wake_itself_through_its_own_stream_arm() {
+    let (tx, rx) = chan::bounded::<u32>(0);
+    let rx = RefCell::new(rx);
+    let (select_wakes, select_waker) = counting_waker();
+    let mut listen = pin!(poll_fn(|cx| poll_next(&mut rx.borrow_mut(), cx.waker())));
+    let mut driver = SelectDriver::with_future_arms();
+    let mut send = SendCase::new(Some(&tx), 7);
+    let mut listener = FutureCase::new(listen.as_mut());
+    let mut cx = Context::from_waker(&select_waker);
+    // The future arm first: the send arm's try pass then passes its listener.
+    let mut poll = || {
+        poll_select(
+            &mut driver,
+            &mut [&mut send, &mut listener],
+            &[1, 0],
+            &mut cx,
+        )
+    };
+    for _ in 0..10 {
+        assert!(poll().is_pending());
+    }
+    assert_eq!(
+        select_wakes.wakes(),
+        0,
+        "the waiting select woke itself: it would spin instead of waiting"
+    );
+
+    // A receiver in another task meets the waiting send arm and wakes the select.
+    let other = rx.borrow().clone();
+    assert_eq!(other.try_recv(), Ok(7));
+    assert_eq!(select_wakes.wakes(), 1);
+    assert_eq!(poll(), Poll::Ready(0));
+    assert_eq!(send.take(), Ok(()));
+}
+
+/// With `SelectDriver::new` the select learns that it has future arms only when it first
+/// registers, so a listener from its first poll is untagged and may be woken once; never
+/// again, whatever the order of the arms.
+#[test]
+fn a_driver_that_learns_of_its_future_arms_late_wakes_itself_at_most_once() {
+    let (tx, rx) = chan::bounded::<u32>(0);
+    let rx = RefCell::new(rx);
+    let (select_wakes, select_waker) = counting_waker();
+    let mut listen = pin!(poll_fn(|cx| poll_next(&mut rx.borrow_mut(), cx.waker())));
+    let mut driver = SelectDriver::new();
+    let mut send = SendCase::new(Some(&tx), 7);
+    let mut listener = FutureCase::new(listen.as_mut());
+    let mut cx = Context::from_waker(&select_waker);
+    for (i, order) in [[0, 1], [1, 0]].iter().cycle().take(12).enumerate() {
+        let poll = poll_select(&mut driver, &mut [&mut send, &mut listener], order, &mut cx);
+        assert!(poll.is_pending(), "poll {i}");
+    }
+    assert!(
+        select_wakes.wakes() <= 1,
+        "woke itself {} times",
+        select_wakes.wakes()
+    );
+}
+
+/// A listener of the same task that is *not* one of the select's arms (another future joined
+/// with the select) is still woken by the select's send: only the select's own arms are left
+/// alone, or the joined stream would wait for a sender that waits for it.
+#[test]
+fn a_select_send_wakes_a_stream_of_its_task_outside_the_select() {
+    let (tx, mut rx) = chan::bounded::<u32>(0);
+    let (wakes, waker) = counting_waker();
+    // The joined stream listens first, with the task's waker.
+    assert_eq!(poll_next(&mut rx, &waker), Poll::Pending);
+    let mut driver = SelectDriver::with_future_arms();
+    let mut send = SendCase::new(Some(&tx), 7);
+    let mut never = pin!(std::future::pending::<()>());
+    let mut other_arm = FutureCase::new(never.as_mut());
+    let mut cx = Context::from_waker(&waker);
+    for _ in 0..3 {
+        assert!(
+            poll_send_then_listen(&mut driver, &mut send, &mut other_arm, &mut cx).is_pending()
+        );
+        if wakes.wakes() > 0 {
+            break;
+        }
+    }
+    assert!(
+        wakes.wakes() >= 1,
+        "the joined stream was never told of the waiting send"
+    );
+    assert_eq!(poll_next(&mut rx, &waker), Poll::Ready(Some(7)));
+    assert_eq!(
+        poll_send_then_listen(&mut driver, &mut send, &mut other_arm, &mut cx),
+        Poll::Ready(0)
+    );
+}

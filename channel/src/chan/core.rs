@@ -38,6 +38,8 @@
 //! A `Stream` receiver waits as a *listener* (`notify_only`): never handed a value, only woken
 //! to try again — by every send that passes it, and by every sender that starts waiting
 //! ([`Inner::push_sender`]), so that a listener and a waiting sender never wait on each other.
+//! One exception: a select's `send` case that cannot complete leaves the listeners of the
+//! select's own future arms asleep (see [`OwnListeners`]); it would only wake itself.
 //!
 //! Select (see `select/mod.rs`): an entry may belong to a select, which owns one claim word. Whoever
 //! serves such an entry must first claim the select for that entry's case with a CAS; entries of
@@ -46,6 +48,7 @@
 //! The buffer may briefly hold more than `cap` values after a give-back; senders still wait
 //! while it is full, so it drains back to `cap`.
 
+use super::select::scope::polling_select;
 use super::select::SelectState;
 use crate::lock::{Lock, LockGuard};
 use crate::loom::{Arc, AtomicUsize, Ordering};
@@ -79,6 +82,9 @@ pub(crate) struct Waiter<T> {
     /// A receiver that only wants to be told when to try again (a `Stream` poll): it is never
     /// handed a value, so abandoning it (a dropped `next()`) cannot swallow a message.
     pub(crate) notify_only: bool,
+    /// A listener's tag: the select whose future arm polled it last, 0 if none (see
+    /// `select/scope.rs` and [`OwnListeners`]).
+    listener_of: u64,
 }
 
 impl<T> Waiter<T> {
@@ -96,7 +102,45 @@ impl<T> Waiter<T> {
             outcome: Outcome::Waiting,
             moved_to: None,
             notify_only,
+            listener_of: if notify_only { polling_select() } else { 0 },
         }
+    }
+
+    /// A listener polled again: tagged with the select whose future arm polls it now, if any.
+    pub(crate) fn retag_listener(&mut self) {
+        self.listener_of = polling_select();
+    }
+}
+
+/// The listeners that a select's `send` case leaves asleep when its send cannot complete: those
+/// tagged with that select's id (`select`), that is, registered or polled last by one of the
+/// select's own future arms (see `select/scope.rs`).
+///
+/// Without this, a select with a `send(tx, v)` arm and an `rx.next()` future arm on one channel
+/// wakes itself on every poll: the send arm's try pass passes the future arm's listener and
+/// wakes it, the select's own task polls again, and so on, where Go's select blocks.
+///
+/// Why leaving them asleep loses no wake-up:
+/// * a send with room completes into the buffer, and every listener must hear of that value
+///   (the select ends, but a listener belongs to its receiver and outlives the `next()`), so
+///   such a send skips nobody;
+/// * a send that finds a receiver hands it the value: the listeners learn nothing;
+/// * a send that fails leaves nothing to learn, unless the select then waits with it: the
+///   registration ([`Inner::push_sender`]) wakes every listener except those of the select's
+///   own task, which could never take the select's own value anyway (its future arms run only
+///   while none of its channel cases is registered).
+///
+/// Only the select's own listeners are skipped, not every listener of its task: a listener of an
+/// enclosing select (this one runs inside its future arm) may take this select's value, and the
+/// try pass's wake is what tells it.
+#[derive(Clone, Copy)]
+pub(crate) struct OwnListeners {
+    pub(crate) select: u64,
+}
+
+impl OwnListeners {
+    fn include<T>(&self, waiter: &Waiter<T>) -> bool {
+        waiter.listener_of == self.select
     }
 }
 
@@ -198,10 +242,16 @@ impl<T> Inner<T> {
     fn claim_first(&mut self, is_send: bool, me: Option<&SelectState>) -> Option<usize> {
         // Most operations find the queue empty: keep that check inline, the walk out of line.
         self.queue(is_send).front()?;
-        self.claim_first_slow(is_send, me)
+        self.claim_first_slow(is_send, me, None)
     }
 
-    fn claim_first_slow(&mut self, is_send: bool, me: Option<&SelectState>) -> Option<usize> {
+    /// [`Inner::claim_first`], leaving the listeners in `own` alone (linked, not woken).
+    fn claim_first_slow(
+        &mut self,
+        is_send: bool,
+        me: Option<&SelectState>,
+        own: Option<OwnListeners>,
+    ) -> Option<usize> {
         let mut cursor = self.queue(is_send).front();
         while let Some(key) = cursor {
             let queue = self.queue(is_send);
@@ -209,6 +259,9 @@ impl<T> Inner<T> {
             let waiter = queue.get(key);
             match &waiter.select {
                 None if waiter.notify_only => {
+                    if own.is_some_and(|own| own.include(waiter)) {
+                        continue;
+                    }
                     queue.unlink(key);
                     self.finish(is_send, key, Outcome::Done);
                 }
@@ -254,14 +307,32 @@ impl<T> Inner<T> {
         cap: Option<usize>,
         me: Option<&SelectState>,
     ) -> TrySend<T> {
+        self.try_send_leaving(value, cap, me, None)
+    }
+
+    /// [`Inner::try_send`] by a select's send case, which leaves the select's `own` listeners
+    /// alone unless the value goes into the buffer (see [`OwnListeners`]).
+    pub(crate) fn try_send_leaving(
+        &mut self,
+        value: T,
+        cap: Option<usize>,
+        me: Option<&SelectState>,
+        own: Option<OwnListeners>,
+    ) -> TrySend<T> {
         if self.closed {
             return TrySend::Closed(value);
         }
-        if let Some(key) = self.claim_first(false, me) {
+        let room = cap.is_none_or(|cap| self.buf.len() < cap);
+        let claimed = if self.recvq.front().is_none() {
+            None
+        } else {
+            self.claim_first_slow(false, me, if room { None } else { own })
+        };
+        if let Some(key) = claimed {
             self.hand_to_receiver(key, value);
             return TrySend::Sent;
         }
-        if cap.is_none_or(|cap| self.buf.len() < cap) {
+        if room {
             self.buf.push_back(value);
             return TrySend::Sent;
         }

@@ -661,6 +661,9 @@ fn poll_recv<T>(
         let mut inner = chan.lock();
         match inner.recvq.get(k).outcome {
             Outcome::Waiting => {
+                if notify_only {
+                    inner.recvq.get_mut(k).retag_listener();
+                }
                 let old = inner.refresh_waker(false, k, cx.waker());
                 drop(inner);
                 drop(old); // after unlocking
@@ -733,8 +736,7 @@ impl<T> futures_core::Stream for Receiver<T> {
     ///
     /// In `select!`, receive with a `recv(rx)` arm rather than an `rx.next()` future arm: only
     /// channel arms take part in the select's claim, so only they are sure never to pair with a
-    /// `send` arm of the same select on the same channel. (Such a select with an `rx.next()`
-    /// arm may also keep waking itself until another task uses the channel.)
+    /// `send` arm of the same select on the same channel.
     ///
     /// ```
     /// use futures::StreamExt;

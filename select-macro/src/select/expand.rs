@@ -20,7 +20,7 @@
 //!         // 2. The enabled arms, in random order (source order with `biased;`).
 //!         let mut order = [0usize; 3]; /* the indices i with on_i */ P::shuffle(order);
 //!         // 3. Wait for exactly one arm.
-//!         let mut driver = P::SelectDriver::new();
+//!         let mut driver = P::SelectDriver::new();    // ::with_future_arms() with future arms
 //!         poll_fn(|cx| {
 //!             let won = match P::poll_select(&mut driver, &mut [&mut case0, …], order, cx) {
 //!                 Ready(won) => won,
@@ -174,9 +174,20 @@ pub(crate) fn expand(select: Select) -> TokenStream {
         })
     };
     let case_refs = quote!([#(&mut #cases),*]);
+    // A select with future arms needs its id from the first poll on (see gort-channel's
+    // `select/scope.rs`): its own `Stream` listeners are then never woken by its own arms.
+    let has_future_arms = select
+        .arms
+        .iter()
+        .any(|arm| matches!(arm.op, Operation::Future(_)));
+    let new_driver = if has_future_arms {
+        quote!(#protocol::SelectDriver::with_future_arms())
+    } else {
+        quote!(#protocol::SelectDriver::new())
+    };
     let wait = match &select.default {
         None => quote! {
-            let mut #driver = #protocol::SelectDriver::new();
+            let mut #driver = #new_driver;
             ::core::future::poll_fn(|#cx| {
                 let #won = {
                     let mut #output: [&mut dyn #protocol::SelectCase; #n] = #case_refs;

@@ -44,6 +44,10 @@ mod tests {
         assert!(out.contains("FutureCase :: new"), "{out}");
         assert!(out.contains("poll_select ("), "{out}");
         assert!(out.contains("shuffle"), "{out}");
+        // A future arm: the driver gets its id up front.
+        assert!(out.contains("SelectDriver :: with_future_arms ()"), "{out}");
+        let out = expansion("v = recv(rx) => {}");
+        assert!(out.contains("SelectDriver :: new ()"), "{out}");
     }
 
     #[test]

@@ -7,8 +7,9 @@
 //! cancellation rule: a receive case that was claimed and handed a value gives the value back
 //! to the channel; a send case whose value a receiver took counts as sent.
 
+use super::scope::PollingScope;
 use super::{SelectCase, SelectState};
-use crate::chan::core::{Chan, Outcome, TryRecv, TrySend, Waiter};
+use crate::chan::core::{Chan, Outcome, OwnListeners, TryRecv, TrySend, Waiter};
 use crate::chan::error::SendError;
 use crate::chan::{Receiver, Sender};
 use crate::loom::Arc;
@@ -195,6 +196,8 @@ pub struct SendCase<'a, T> {
     value: Option<T>,
     key: Option<usize>,
     outcome: Option<Result<(), SendError<T>>>,
+    /// The id of its select, if that select has future arms (see `scope.rs`); 0 otherwise.
+    select_id: u64,
 }
 
 impl<'a, T> SendCase<'a, T> {
@@ -218,6 +221,7 @@ impl<'a, T> SendCase<'a, T> {
             value: Some(value),
             key: None,
             outcome: None,
+            select_id: 0,
         }
     }
 
@@ -252,7 +256,12 @@ impl<T> SelectCase for SendCase<'_, T> {
             .value
             .take()
             .expect("an unfinished send case holds its value");
-        match chan.lock().try_send(value, chan.cap, None) {
+        // The Stream listeners of this select's own future arms, which a send that cannot
+        // complete must not wake (see `OwnListeners`).
+        let own = (self.select_id != 0).then_some(OwnListeners {
+            select: self.select_id,
+        });
+        match chan.lock().try_send_leaving(value, chan.cap, None, own) {
             TrySend::Sent => self.outcome = Some(Ok(())),
             TrySend::Closed(v) => self.outcome = Some(Err(SendError(v))),
             TrySend::Full(v) => {
@@ -311,6 +320,10 @@ impl<T> SelectCase for SendCase<'_, T> {
                 self.value = Some(value);
             }
         }
+    }
+
+    fn bind_select(&mut self, id: u64) {
+        self.select_id = id;
     }
 }
 
@@ -377,6 +390,8 @@ impl<T> std::fmt::Debug for SendCase<'_, T> {
 pub struct FutureCase<'a, F: Future> {
     future: Pin<&'a mut F>,
     output: Option<F::Output>,
+    /// The id of its select (see `scope.rs`): the select polling while the future is polled.
+    select_id: u64,
 }
 
 impl<'a, F: Future> FutureCase<'a, F> {
@@ -397,6 +412,7 @@ impl<'a, F: Future> FutureCase<'a, F> {
         FutureCase {
             future,
             output: None,
+            select_id: 0,
         }
     }
 
@@ -425,6 +441,8 @@ impl<'a, F: Future> FutureCase<'a, F> {
 
 impl<F: Future> SelectCase for FutureCase<'_, F> {
     fn try_now(&mut self, cx: &mut Context<'_>) -> bool {
+        // A `Stream` listener registered or polled in here is tagged as this select's.
+        let _scope = (self.select_id != 0).then(|| PollingScope::enter(self.select_id));
         match self.future.as_mut().poll(cx) {
             Poll::Ready(output) => {
                 self.output = Some(output);
@@ -448,6 +466,10 @@ impl<F: Future> SelectCase for FutureCase<'_, F> {
 
     fn is_future(&self) -> bool {
         true
+    }
+
+    fn bind_select(&mut self, id: u64) {
+        self.select_id = id;
     }
 }
 

@@ -33,7 +33,9 @@
 //! * `cases.rs`: the three kinds of arm, [`RecvCase`], [`SendCase`] and [`FutureCase`];
 //! * `args.rs`: [`RecvArg`] and [`SendArg`], which let `recv(X)` / `send(X, v)` take a receiver
 //!   or sender by reference, by place or as an `Option` (Go's nil channel);
-//! * `order.rs`: [`shuffle`], the random arm order behind Go's fair choice.
+//! * `order.rs`: [`shuffle`], the random arm order behind Go's fair choice;
+//! * `scope.rs`: which select's future arm is being polled on this thread, so that a select's
+//!   own send cases can leave the `Stream` listeners of its own future arms asleep.
 //!
 //! The `select!` macro of gort builds on these; the tests also drive them by hand.
 //!
@@ -71,6 +73,7 @@
 mod args;
 mod cases;
 mod order;
+pub(crate) mod scope;
 
 pub use args::{recv_case, send_case, RecvArg, SendArg};
 pub use cases::{FutureCase, RecvCase, SendCase};
@@ -231,6 +234,12 @@ pub trait SelectCase {
     fn is_future(&self) -> bool {
         false
     }
+    /// Tells the case the id of its select, a select with future arms; called once, before a
+    /// poll. A send case then leaves asleep the `Stream` listeners that the select's own future
+    /// arms registered, when its send cannot complete (they could only wake the select's own
+    /// task, for nothing); a future arm tags the listeners registered while it is polled. A
+    /// case of your own ignores it, as the default does; a case that wraps another forwards it.
+    fn bind_select(&mut self, _id: u64) {}
 }
 
 /// The state a select keeps between polls: whether its cases are registered, and with which
@@ -261,6 +270,10 @@ pub struct SelectDriver {
     waker: Option<Waker>,
     /// Whether some enabled arm is a future (then every poll aborts and re-registers).
     has_future_arms: bool,
+    /// This select's id, once it is known to have future arms; 0 before (see `scope.rs`).
+    id: u64,
+    /// Whether the cases were told `id` ([`SelectCase::bind_select`]).
+    bound: bool,
 }
 
 impl SelectDriver {
@@ -281,6 +294,52 @@ impl SelectDriver {
     /// ```
     pub fn new() -> SelectDriver {
         SelectDriver::default()
+    }
+
+    /// A driver for a select known to have future arms. Its send cases then never wake the
+    /// select's own task through the `Stream` listener of one of its own future arms (an
+    /// `rx.next()` arm beside a `send` arm on the same channel), which would make a waiting
+    /// select poll itself over and over. [`SelectDriver::new`] learns of future arms when the
+    /// select first registers, so the listeners of its first poll are not yet known as its
+    /// own, and it may wake its task once or twice. `select!` uses this one when it has
+    /// future arms.
+    ///
+    /// ```
+    /// use futures::StreamExt;
+    /// use gort_channel::chan::{self, select::{poll_select, FutureCase, SelectDriver, SendCase}};
+    /// use std::pin::pin;
+    /// use std::sync::{atomic::{AtomicUsize, Ordering}, Arc};
+    /// use std::task::{Context, Wake, Waker};
+    ///
+    /// struct CountWakes(AtomicUsize);
+    /// impl Wake for CountWakes {
+    ///     fn wake(self: Arc<Self>) {
+    ///         self.0.fetch_add(1, Ordering::SeqCst);
+    ///     }
+    /// }
+    /// let wakes = Arc::new(CountWakes(AtomicUsize::new(0)));
+    /// let waker = Waker::from(wakes.clone());
+    /// let mut cx = Context::from_waker(&waker);
+    ///
+    /// // Go: select { case ch <- 1: …; case v := <-ch: … } on an unbuffered channel, with the
+    /// // receive written as a stream: nobody else uses `ch`, so it waits.
+    /// let (tx, rx) = chan::bounded::<u32>(0);
+    /// let mut stream = rx.clone();
+    /// let mut next = pin!(stream.next());
+    /// let mut driver = SelectDriver::with_future_arms();
+    /// let mut send = SendCase::new(Some(&tx), 1);
+    /// let mut listen = FutureCase::new(next.as_mut());
+    /// for _ in 0..3 {
+    ///     let poll = poll_select(&mut driver, &mut [&mut listen, &mut send], &[0, 1], &mut cx);
+    ///     assert!(poll.is_pending());
+    /// }
+    /// assert_eq!(wakes.0.load(Ordering::SeqCst), 0); // it never woke itself
+    /// ```
+    pub fn with_future_arms() -> SelectDriver {
+        SelectDriver {
+            id: scope::next_id(),
+            ..SelectDriver::default()
+        }
     }
 }
 
@@ -320,6 +379,12 @@ pub fn poll_select(
     order: &[usize],
     cx: &mut Context<'_>,
 ) -> Poll<usize> {
+    if driver.id != 0 && !driver.bound {
+        for &i in order {
+            cases[i].bind_select(driver.id);
+        }
+        driver.bound = true;
+    }
     loop {
         if let Some(state) = &driver.state {
             if let Some(won) = state.selected() {
@@ -366,6 +431,10 @@ pub fn poll_select(
         driver.state = Some(state);
         driver.waker = Some(cx.waker().clone());
         driver.has_future_arms = has_future_arms;
+        if has_future_arms && driver.id == 0 {
+            // Its cases learn the id at the next poll (see `SelectDriver::with_future_arms`).
+            driver.id = scope::next_id();
+        }
         if !ready_now {
             return Poll::Pending;
         }

@@ -273,25 +273,27 @@ fn a_for_select_streams_what_its_send_arm_buffered() {
 #[test]
 fn a_send_inside_a_future_arm_wakes_a_stream_arm_of_the_same_select() {
     use futures::StreamExt;
-    let (tx, mut rx) = chan::bounded::<u32>(1);
-    let (wakes, waker) = counting_waker();
-    let mut cx = Context::from_waker(&waker);
-    let mut select = pin!(async {
-        gort::select! {
-            biased;
-            v = rx.next() => v,
-            _ = async {
-                tx.send(1).await.unwrap();
-                std::future::pending::<()>().await
-            } => unreachable!("pending for ever"),
-        }
-    });
-    assert!(select.as_mut().poll(&mut cx).is_pending());
-    assert!(
-        wakes.load(SeqCst) >= 1,
-        "the stream arm was not told of the value"
-    );
-    assert_eq!(select.as_mut().poll(&mut cx), Poll::Ready(Some(1)));
+    for capacity in [0, 1] {
+        let (tx, mut rx) = chan::bounded::<u32>(capacity);
+        let (wakes, waker) = counting_waker();
+        let mut cx = Context::from_waker(&waker);
+        let mut select = pin!(async {
+            gort::select! {
+                biased;
+                v = rx.next() => v,
+                _ = async {
+                    tx.send(1).await.unwrap();
+                    std::future::pending::<()>().await
+                } => unreachable!("pending for ever"),
+            }
+        });
+        assert!(select.as_mut().poll(&mut cx).is_pending());
+        assert!(
+            wakes.load(SeqCst) >= 1,
+            "capacity {capacity}: the stream arm was not told of the value"
+        );
+        assert_eq!(select.as_mut().poll(&mut cx), Poll::Ready(Some(1)));
+    }
 }
 
 /// Polls `future` as an executor would, on one thread: again only when it woke itself since the
@@ -335,6 +337,31 @@ fn a_nested_selects_send_reaches_the_outer_selects_stream() {
         });
         assert_eq!(got, Some(Some(1)), "capacity {flavor}");
     }
+}
+
+/// The stream arm of a select nested in a future arm (an `async fn` with a select, used as an
+/// arm) is inside the outer select too. Nobody else uses the channel, so the outer select's
+/// send and the inner stream wait, as Go's select with a send and a receive on one channel
+/// does, without waking themselves: it stalls instead of spinning.
+#[test]
+fn a_stream_in_a_nested_select_does_not_make_the_outer_select_spin() {
+    use futures::StreamExt;
+    let (tx, mut rx) = chan::bounded::<u32>(0);
+    let stalled = run_until_stalled(async {
+        gort::select! {
+            r = send(tx, 1) => r.map(|()| None),
+            v = async {
+                gort::select! {
+                    v = rx.next() => v,
+                    _ = std::future::pending::<()>() => None,
+                }
+            } => Ok(v),
+        }
+    });
+    assert!(
+        stalled.is_none(),
+        "completed with {stalled:?}, yet nobody else uses the channel"
+    );
 }
 
 /// A future arm that streams and sends on one unbuffered channel itself (`join!`): an ordinary

@@ -63,10 +63,11 @@
 //!   version found the bug fixed by `Inner::push_sender`: a listener that started waiting
 //!   between the select's try pass and its registration was never told of the waiting sender.
 //! * `stream_races_a_select_with_its_own_stream_arm`: the same, with the select also listening
-//!   on the channel through an `rx.next()` future arm. The select leaves its own listener
-//!   asleep (`OwnListeners` in `core.rs`) but must still wake the other thread's: the value
-//!   arrives exactly once, nobody hangs, and the select does not spin (without the rule it
-//!   wakes itself for ever and loom gives up on the branch count).
+//!   on the channel through an `rx.next()` future arm. The select's send leaves its own
+//!   listener asleep (`OwnListeners` in `core.rs`); the other thread's is woken, by the
+//!   registration at the latest: the value arrives exactly once, nobody hangs, and the
+//!   select does not spin (without the rule it wakes itself for ever and loom gives up on
+//!   the branch count).
 
 use crate::chan::select::{poll_select, FutureCase, RecvCase, SelectDriver, SendCase};
 use crate::chan::{self, Receiver, SendError, Sender, TryRecvError};
@@ -666,7 +667,7 @@ fn stream_races_a_select_with_its_own_stream_arm() {
             let mut arm = FutureCase::new(next.as_mut());
             let mut send = SendCase::new(Some(&tx), 7);
             // The stream arm is tried first, so the send arm passes the select's own listener,
-            // which it must leave asleep, and maybe the other thread's, which it must not.
+            // which it leaves asleep, and maybe the other thread's, which is woken.
             let won = block_on_stable(poll_fn(|cx| {
                 poll_select(&mut driver, &mut [&mut arm, &mut send], &[0, 1], cx)
             }));

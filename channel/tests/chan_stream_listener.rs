@@ -219,10 +219,10 @@ fn a_waiting_select_does_not_wake_itself_through_its_own_stream_arm() {
 }
 
 /// With `SelectDriver::new` the select learns that it has future arms only when it first
-/// registers, so a listener from its first poll is untagged and may be woken once; never
-/// again, whatever the order of the arms.
+/// registers, so a listener from its first poll is untagged and is woken once; never again,
+/// whatever the order of the arms.
 #[test]
-fn a_driver_that_learns_of_its_future_arms_late_wakes_itself_at_most_once() {
+fn a_driver_that_learns_of_its_future_arms_late_wakes_itself_once() {
     let (tx, rx) = chan::bounded::<u32>(0);
     let rx = RefCell::new(rx);
     let (select_wakes, select_waker) = counting_waker();
@@ -231,15 +231,13 @@ fn a_driver_that_learns_of_its_future_arms_late_wakes_itself_at_most_once() {
     let mut send = SendCase::new(Some(&tx), 7);
     let mut listener = FutureCase::new(listen.as_mut());
     let mut cx = Context::from_waker(&select_waker);
-    for (i, order) in [[0, 1], [1, 0]].iter().cycle().take(12).enumerate() {
+    // The future arm first on the first poll: its listener is not yet known as the select's
+    // own, and the send arm's try pass wakes it.
+    for (i, order) in [[1, 0], [0, 1]].iter().cycle().take(12).enumerate() {
         let poll = poll_select(&mut driver, &mut [&mut send, &mut listener], order, &mut cx);
         assert!(poll.is_pending(), "poll {i}");
     }
-    assert!(
-        select_wakes.wakes() <= 1,
-        "woke itself {} times",
-        select_wakes.wakes()
-    );
+    assert_eq!(select_wakes.wakes(), 1);
 }
 
 /// A listener of the same task that is *not* one of the select's arms (another future joined

@@ -48,7 +48,7 @@
 //! The buffer may briefly hold more than `cap` values after a give-back; senders still wait
 //! while it is full, so it drains back to `cap`.
 
-use super::select::scope::polling_select;
+use super::select::scope::{polling_selects, Polling};
 use super::select::SelectState;
 use crate::lock::{Lock, LockGuard};
 use crate::loom::{Arc, AtomicUsize, Ordering};
@@ -82,9 +82,9 @@ pub(crate) struct Waiter<T> {
     /// A receiver that only wants to be told when to try again (a `Stream` poll): it is never
     /// handed a value, so abandoning it (a dropped `next()`) cannot swallow a message.
     pub(crate) notify_only: bool,
-    /// A listener's tag: the select whose future arm polled it last, 0 if none (see
+    /// A listener's tag: the selects whose future arms polled it last, if any (see
     /// `select/scope.rs` and [`OwnListeners`]).
-    listener_of: u64,
+    listener_of: Polling,
 }
 
 impl<T> Waiter<T> {
@@ -102,37 +102,44 @@ impl<T> Waiter<T> {
             outcome: Outcome::Waiting,
             moved_to: None,
             notify_only,
-            listener_of: if notify_only { polling_select() } else { 0 },
+            listener_of: if notify_only {
+                polling_selects()
+            } else {
+                Polling::NONE
+            },
         }
     }
 
     /// A listener polled again: tagged with the select whose future arm polls it now, if any.
     pub(crate) fn retag_listener(&mut self) {
-        self.listener_of = polling_select();
+        self.listener_of = polling_selects();
     }
 }
 
-/// The listeners that a select's `send` case leaves asleep when its send cannot complete: those
-/// tagged with that select's id (`select`), that is, registered or polled last by one of the
-/// select's own future arms (see `select/scope.rs`).
+/// The listeners that a select's `send` case leaves asleep when its send cannot complete:
+/// those whose tag includes that select (`select`), that is, registered or polled last inside
+/// one of the select's own future arms, directly or through a select nested in it (see
+/// `select/scope.rs`).
 ///
 /// Without this, a select with a `send(tx, v)` arm and an `rx.next()` future arm on one channel
 /// wakes itself on every poll: the send arm's try pass passes the future arm's listener and
 /// wakes it, the select's own task polls again, and so on, where Go's select blocks.
 ///
-/// Why leaving them asleep loses no wake-up:
-/// * a send with room completes into the buffer, and every listener must hear of that value
-///   (the select ends, but a listener belongs to its receiver and outlives the `next()`), so
-///   such a send skips nobody;
-/// * a send that finds a receiver hands it the value: the listeners learn nothing;
-/// * a send that fails leaves nothing to learn, unless the select then waits with it: the
-///   registration ([`Inner::push_sender`]) wakes every listener except those of the select's
-///   own task, which could never take the select's own value anyway (its future arms run only
-///   while none of its channel cases is registered).
+/// Why leaving them asleep loses no wake-up. A send with room completes into the buffer, and
+/// every listener must hear of that value (the select ends, but a listener belongs to its
+/// receiver and outlives the `next()`), so such a send skips nobody. A send that finds a
+/// receiver hands it the value: the listeners learn nothing. A send that fails offers nothing,
+/// unless the select then waits with it; then two cases:
+/// * the listener is polled only inside the select's future arms: it cannot take the select's
+///   value, since those arms run only while none of the select's channel cases is registered;
+/// * the listener is also polled by another task (a shared future): its waker is then not the
+///   select's, and the registration ([`Inner::push_sender`]) wakes it, as it wakes every
+///   listener but those with the sender's own waker.
 ///
-/// Only the select's own listeners are skipped, not every listener of its task: a listener of an
-/// enclosing select (this one runs inside its future arm) may take this select's value, and the
-/// try pass's wake is what tells it.
+/// Only listeners tagged with this select are skipped, not every listener of its task: a
+/// listener of an enclosing select, or of a future joined with this select, may take this
+/// select's value, and this try pass's wake is what tells it (`push_sender` would not: same
+/// task).
 #[derive(Clone, Copy)]
 pub(crate) struct OwnListeners {
     pub(crate) select: u64,
@@ -140,7 +147,7 @@ pub(crate) struct OwnListeners {
 
 impl OwnListeners {
     fn include<T>(&self, waiter: &Waiter<T>) -> bool {
-        waiter.listener_of == self.select
+        waiter.listener_of.includes(self.select)
     }
 }
 

@@ -736,7 +736,11 @@ impl<T> futures_core::Stream for Receiver<T> {
     ///
     /// In `select!`, receive with a `recv(rx)` arm rather than an `rx.next()` future arm: only
     /// channel arms take part in the select's claim, so only they are sure never to pair with a
-    /// `send` arm of the same select on the same channel.
+    /// `send` arm of the same select on the same channel. A select with both arms on one channel
+    /// waits without waking itself, but not always when the stream is polled through a
+    /// combinator that gives it its own waker (`FuturesUnordered`, `select_all`) or inside a
+    /// select nested two levels down: then every poll of the select may wake it again, until
+    /// another task uses the channel.
     ///
     /// ```
     /// use futures::StreamExt;

@@ -201,6 +201,13 @@ impl SelectState {
 ///         self.log.push("unregister");
 ///         self.inner.unregister()
 ///     }
+///     // A wrapper forwards these too.
+///     fn is_future(&self) -> bool {
+///         self.inner.is_future()
+///     }
+///     fn bind_select(&mut self, id: u64) {
+///         self.inner.bind_select(id)
+///     }
 /// }
 ///
 /// let (tx, rx) = chan::bounded(0);
@@ -234,7 +241,7 @@ pub trait SelectCase {
     fn is_future(&self) -> bool {
         false
     }
-    /// Tells the case the id of its select, a select with future arms; called once, before a
+    /// Tells the case the id of its select, a select with future arms; called before each
     /// poll. A send case then leaves asleep the `Stream` listeners that the select's own future
     /// arms registered, when its send cannot complete (they could only wake the select's own
     /// task, for nothing); a future arm tags the listeners registered while it is polled. A
@@ -272,8 +279,6 @@ pub struct SelectDriver {
     has_future_arms: bool,
     /// This select's id, once it is known to have future arms; 0 before (see `scope.rs`).
     id: u64,
-    /// Whether the cases were told `id` ([`SelectCase::bind_select`]).
-    bound: bool,
 }
 
 impl SelectDriver {
@@ -296,13 +301,15 @@ impl SelectDriver {
         SelectDriver::default()
     }
 
-    /// A driver for a select known to have future arms. Its send cases then never wake the
+    /// A driver for a select known to have future arms. Its send cases then do not wake the
     /// select's own task through the `Stream` listener of one of its own future arms (an
     /// `rx.next()` arm beside a `send` arm on the same channel), which would make a waiting
     /// select poll itself over and over. [`SelectDriver::new`] learns of future arms when the
     /// select first registers, so the listeners of its first poll are not yet known as its
-    /// own, and it may wake its task once or twice. `select!` uses this one when it has
-    /// future arms.
+    /// own, and it may wake its task once more. `select!` uses this one when it has future
+    /// arms. (A stream polled through a combinator that gives it a waker of its own, such as
+    /// `FuturesUnordered`, is still woken when the select registers: see `Receiver`'s
+    /// `Stream` documentation.)
     ///
     /// ```
     /// use futures::StreamExt;
@@ -379,11 +386,11 @@ pub fn poll_select(
     order: &[usize],
     cx: &mut Context<'_>,
 ) -> Poll<usize> {
-    if driver.id != 0 && !driver.bound {
+    if driver.id != 0 {
+        // On every poll: cheap, and right even for a driver used again with other cases.
         for &i in order {
             cases[i].bind_select(driver.id);
         }
-        driver.bound = true;
     }
     loop {
         if let Some(state) = &driver.state {

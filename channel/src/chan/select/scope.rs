@@ -4,15 +4,18 @@
 //!
 //! A select with future arms has an id. While one of its future arms is polled
 //! (`FutureCase::try_now`), that id is this thread's *polling select*, and a `Stream` listener
-//! registered or polled meanwhile is tagged with it; a listener polled anywhere else gets 0.
-//! Only the select's own send cases compare tags, with the id they were given
-//! (`SelectCase::bind_select`): nothing else that runs during a poll, a plain send in a future
-//! arm included, ever skips a listener.
+//! registered or polled meanwhile is tagged with it ([`Polling`]); a listener polled anywhere
+//! else gets no tag. Only the select's own send cases compare tags, with the id they were
+//! given (`SelectCase::bind_select`): nothing else that runs during a poll, a plain send in a
+//! future arm included, ever skips a listener.
 //!
-//! Invariants: an id is never 0 and never repeats in the process; the polling select is
-//! restored when its scope ends, also when the poll panics, so a select inside a future arm of
-//! another tags the listeners of its own future arms with its own id and hands the outer one
-//! back.
+//! A select can run inside a future arm of another (an `async fn` with a select, used as an
+//! arm). A listener of the inner select's future arm is then inside both, so the tag keeps the
+//! innermost and the outermost polling select; a select nested in between (three levels deep)
+//! does not recognise it, and may still wake itself through it.
+//!
+//! Invariants: an id is never 0 and never repeats in the process; the polling selects are
+//! restored when a scope ends, also when the poll panics.
 
 use std::cell::Cell;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -20,12 +23,12 @@ use std::sync::atomic::{AtomicU64, Ordering};
 // Under loom, model threads are not OS threads: loom's `thread_local!` gives each its own.
 #[cfg(loom)]
 loom::thread_local! {
-    static POLLING: Cell<u64> = Cell::new(0);
+    static POLLING: Cell<Polling> = Cell::new(Polling::NONE);
     static IDS: Cell<(u64, u64)> = Cell::new((0, 0));
 }
 #[cfg(not(loom))]
 thread_local! {
-    static POLLING: Cell<u64> = const { Cell::new(0) };
+    static POLLING: Cell<Polling> = const { Cell::new(Polling::NONE) };
     /// The next id this thread hands out, and the end of its block.
     static IDS: Cell<(u64, u64)> = const { Cell::new((0, 0)) };
 }
@@ -50,21 +53,52 @@ pub(crate) fn next_id() -> u64 {
     })
 }
 
-/// The id of the select whose future arm is being polled on this thread; 0 outside any.
-pub(crate) fn polling_select() -> u64 {
+/// The selects whose future arms are being polled on this thread: the innermost and the
+/// outermost (the same select when there is one; 0 and 0 outside any). A listener's tag.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Polling {
+    innermost: u64,
+    outermost: u64,
+}
+
+impl Polling {
+    /// Outside any select's future arm.
+    pub(crate) const NONE: Polling = Polling {
+        innermost: 0,
+        outermost: 0,
+    };
+
+    /// Whether select `id` was polling (innermost or outermost) when the tag was taken.
+    pub(crate) fn includes(self, id: u64) -> bool {
+        id != 0 && (self.innermost == id || self.outermost == id)
+    }
+}
+
+/// The selects polling on this thread now.
+pub(crate) fn polling_selects() -> Polling {
     POLLING.with(Cell::get)
 }
 
-/// Makes `id` the polling select until dropped, then restores the previous one.
+/// Makes `id` the innermost polling select until dropped, then restores the previous ones.
 pub(crate) struct PollingScope {
-    previous: u64,
+    previous: Polling,
 }
 
 impl PollingScope {
     pub(crate) fn enter(id: u64) -> PollingScope {
-        PollingScope {
-            previous: POLLING.with(|polling| polling.replace(id)),
-        }
+        POLLING.with(|polling| {
+            let previous = polling.get();
+            let outermost = if previous.outermost == 0 {
+                id
+            } else {
+                previous.outermost
+            };
+            polling.set(Polling {
+                innermost: id,
+                outermost,
+            });
+            PollingScope { previous }
+        })
     }
 }
 
@@ -80,18 +114,27 @@ mod tests {
 
     #[test]
     fn scopes_nest_and_restore() {
-        assert_eq!(polling_select(), 0);
-        let (outer_id, inner_id) = (next_id(), next_id());
-        assert!(outer_id != 0 && inner_id != outer_id);
+        assert_eq!(polling_selects(), Polling::NONE);
+        let (outer, middle, inner) = (next_id(), next_id(), next_id());
+        assert!(outer != 0 && middle != outer && inner != middle);
         {
-            let _outer = PollingScope::enter(outer_id);
+            let _outer = PollingScope::enter(outer);
+            assert!(polling_selects().includes(outer));
             {
-                let _inner = PollingScope::enter(inner_id);
-                assert_eq!(polling_select(), inner_id);
+                let _middle = PollingScope::enter(middle);
+                {
+                    let _inner = PollingScope::enter(inner);
+                    let tag = polling_selects();
+                    assert!(tag.includes(inner) && tag.includes(outer));
+                    assert!(!tag.includes(middle), "only the ends are kept");
+                }
+                let tag = polling_selects();
+                assert!(tag.includes(middle) && tag.includes(outer) && !tag.includes(inner));
             }
-            assert_eq!(polling_select(), outer_id);
+            assert!(polling_selects().includes(outer));
         }
-        assert_eq!(polling_select(), 0);
+        assert_eq!(polling_selects(), Polling::NONE);
+        assert!(!Polling::NONE.includes(0), "0 is no select");
     }
 
     #[test]
@@ -116,6 +159,6 @@ mod tests {
             panic!("a future arm panicked");
         });
         assert!(caught.is_err());
-        assert_eq!(polling_select(), 0);
+        assert_eq!(polling_selects(), Polling::NONE);
     }
 }

@@ -244,15 +244,20 @@ fn has_partner<T>(queue: &Waiters<Waiter<T>>, me: Option<&SelectState>) -> bool 
 impl<T> Inner<T> {
     /// Finds the first waiter of one queue that may be served and claims it: unlinks it (and
     /// claims its select, if any). Entries of select `me` are skipped, dead select entries
-    /// unlinked. Notify-only receivers on the way are woken (to try again) and unlinked.
+    /// unlinked. Notify-only receivers on the way are woken (to try again) and unlinked, except
+    /// those in `own`, which are left linked and asleep (see [`OwnListeners`]).
     #[inline]
-    fn claim_first(&mut self, is_send: bool, me: Option<&SelectState>) -> Option<usize> {
+    fn claim_first(
+        &mut self,
+        is_send: bool,
+        me: Option<&SelectState>,
+        own: Option<OwnListeners>,
+    ) -> Option<usize> {
         // Most operations find the queue empty: keep that check inline, the walk out of line.
         self.queue(is_send).front()?;
-        self.claim_first_slow(is_send, me, None)
+        self.claim_first_slow(is_send, me, own)
     }
 
-    /// [`Inner::claim_first`], leaving the listeners in `own` alone (linked, not woken).
     fn claim_first_slow(
         &mut self,
         is_send: bool,
@@ -307,35 +312,19 @@ impl<T> Inner<T> {
         self.finish(false, key, Outcome::Done);
     }
 
-    /// Send without waiting. `me`: the select doing it (its own entries are skipped).
+    /// Send without waiting. `own`: the listeners a select's send case leaves asleep if the
+    /// value does not go into the buffer (see [`OwnListeners`]); `None` for every other send.
     pub(crate) fn try_send(
         &mut self,
         value: T,
         cap: Option<usize>,
-        me: Option<&SelectState>,
-    ) -> TrySend<T> {
-        self.try_send_leaving(value, cap, me, None)
-    }
-
-    /// [`Inner::try_send`] by a select's send case, which leaves the select's `own` listeners
-    /// alone unless the value goes into the buffer (see [`OwnListeners`]).
-    pub(crate) fn try_send_leaving(
-        &mut self,
-        value: T,
-        cap: Option<usize>,
-        me: Option<&SelectState>,
         own: Option<OwnListeners>,
     ) -> TrySend<T> {
         if self.closed {
             return TrySend::Closed(value);
         }
         let room = cap.is_none_or(|cap| self.buf.len() < cap);
-        let claimed = if self.recvq.front().is_none() {
-            None
-        } else {
-            self.claim_first_slow(false, me, if room { None } else { own })
-        };
-        if let Some(key) = claimed {
+        if let Some(key) = self.claim_first(false, None, if room { None } else { own }) {
             self.hand_to_receiver(key, value);
             return TrySend::Sent;
         }
@@ -374,7 +363,7 @@ impl<T> Inner<T> {
     /// to a receiver (see *moved sends* in the module documentation).
     #[inline]
     fn take_from_sender(&mut self, me: Option<&SelectState>, moved_to: Option<u64>) -> Option<T> {
-        let key = self.claim_first(true, me)?;
+        let key = self.claim_first(true, me, None)?;
         let sender = self.sendq.get_mut(key);
         sender.moved_to = moved_to;
         let value = sender.value.take();
@@ -485,7 +474,7 @@ impl<T> Inner<T> {
     /// value is still received before the end-of-channel `None`.
     pub(crate) fn give_back(&mut self, value: T) {
         self.in_flight -= 1;
-        match self.claim_first(false, None) {
+        match self.claim_first(false, None, None) {
             Some(key) => self.hand_to_receiver(key, value),
             None => {
                 self.buf.push_front(value);

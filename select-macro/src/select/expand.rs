@@ -175,7 +175,8 @@ pub(crate) fn expand(select: Select) -> TokenStream {
     };
     let case_refs = quote!([#(&mut #cases),*]);
     // A select with future arms needs its id from the first poll on (see gort-channel's
-    // `select/scope.rs`): its own `Stream` listeners are then never woken by its own arms.
+    // `select/scope.rs`), so that its send arms can leave its own stream arms' listeners
+    // asleep instead of waking their own task.
     let has_future_arms = select
         .arms
         .iter()

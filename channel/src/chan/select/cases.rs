@@ -261,7 +261,7 @@ impl<T> SelectCase for SendCase<'_, T> {
         let own = (self.select_id != 0).then_some(OwnListeners {
             select: self.select_id,
         });
-        match chan.lock().try_send_leaving(value, chan.cap, None, own) {
+        match chan.lock().try_send(value, chan.cap, own) {
             TrySend::Sent => self.outcome = Some(Ok(())),
             TrySend::Closed(v) => self.outcome = Some(Err(SendError(v))),
             TrySend::Full(v) => {

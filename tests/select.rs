@@ -931,6 +931,87 @@ fn exactly_once_under_competing_selects_unbounded() {
 }
 
 #[test]
+fn each_ready_select_spends_one_unit_of_budget_and_a_spent_one_takes_nothing() {
+    let (tx, rx) = chan::unbounded();
+    for v in 0..3 {
+        tx.try_send(v).unwrap();
+    }
+    gort::coop::with_budget(2, || {
+        for expected in 0..2 {
+            let select = pin!(async {
+                gort::select! { v = recv(rx) => v }
+            });
+            assert_eq!(poll_once(select), Poll::Ready(Some(expected)));
+        }
+        // The budget is spent: a ready select yields instead, and receives nothing.
+        let select = pin!(async {
+            gort::select! { v = recv(rx) => v }
+        });
+        assert!(poll_once(select).is_pending());
+        // A select with `default` too: it neither receives nor takes `default`.
+        let select = pin!(async {
+            gort::select! {
+                v = recv(rx) => v,
+                default => None,
+            }
+        });
+        assert!(poll_once(select).is_pending());
+    });
+    assert_eq!(rx.try_recv(), Ok(2));
+}
+
+#[test]
+fn a_send_arm_that_waits_sends_its_value_exactly_once() {
+    // Whether the sending select's first try finds the receiving one waiting or its value
+    // goes into a waiting case, each value is sent at most once and exactly one arrives.
+    let rt = runtime(2);
+    let (tx_a, rx_a) = chan::bounded::<String>(0);
+    let (tx_b, rx_b) = chan::bounded::<String>(0);
+    let selecting = rt.spawn(async move {
+        gort::select! {
+            r = send(tx_a, "to a".to_string()) => r.map(|()| 'a'),
+            r = send(tx_b, "to b".to_string()) => r.map(|()| 'b'),
+        }
+    });
+    let got = rt.block_on(async move {
+        gort::select! {
+            v = recv(rx_a) => (v, rx_b.try_recv().ok()),
+            v = recv(rx_b) => (v, rx_a.try_recv().ok()),
+        }
+    });
+    let won = rt.block_on(selecting).unwrap().unwrap();
+    let expected = if won == 'a' { "to a" } else { "to b" };
+    assert_eq!(got, (Some(expected.to_string()), None));
+}
+
+#[test]
+fn selects_that_always_take_default_still_yield() {
+    let rt = runtime(1);
+    let stop = Arc::new(AtomicUsize::new(0));
+    let s = stop.clone();
+    let rounds = rt.block_on(async move {
+        let busy = gort::spawn(async move {
+            let (_tx, rx) = chan::bounded::<u64>(0);
+            let mut rounds = 0u64;
+            // Go's polling loop: nothing is ever ready, `default` always runs. Only the budget
+            // lets the task that sets `stop` run on the single worker.
+            while s.load(SeqCst) == 0 {
+                gort::select! {
+                    v = recv(rx) => unreachable!("nothing is sent: {v:?}"),
+                    default => rounds += 1,
+                }
+            }
+            rounds
+        });
+        gort::spawn(async move { stop.store(1, SeqCst) })
+            .await
+            .unwrap();
+        busy.await.unwrap()
+    });
+    assert!(rounds > 0);
+}
+
+#[test]
 fn ready_selects_spend_the_cooperative_budget() {
     let rt = runtime(1);
     let stop = Arc::new(AtomicUsize::new(0));

@@ -150,6 +150,34 @@ pub fn poll_proceed(cx: &mut Context<'_>) -> Poll<()> {
     })
 }
 
+/// Spends one unit of the current task's budget if one is left; false, spending nothing, when
+/// the budget is spent.
+///
+/// For code that has no `Context` at hand, such as `select!`'s first try of its arms, which
+/// runs before the select's future exists: on `false` it goes through [`poll_proceed`], which
+/// yields.
+///
+/// ```
+/// use gort_channel::coop;
+///
+/// coop::with_budget(1, || {
+///     assert!(coop::try_spend());
+///     assert!(!coop::try_spend()); // spent: the caller must yield through `poll_proceed`
+/// });
+/// assert!(coop::try_spend()); // no executor budget: always proceeds
+/// ```
+#[inline]
+pub fn try_spend() -> bool {
+    BUDGET.with(|b| match b.get() {
+        None => true,
+        Some(0) => false,
+        Some(n) => {
+            b.set(Some(n - 1));
+            true
+        }
+    })
+}
+
 /// Whether the current task may still complete an operation without yielding.
 ///
 /// ```

@@ -69,7 +69,9 @@
 //!   select does not spin (without the rule it wakes itself for ever and loom gives up on
 //!   the branch count).
 
-use crate::chan::select::{poll_select, FutureCase, RecvCase, SelectDriver, SendCase};
+use crate::chan::select::{
+    poll_select, try_recv_now, try_send_now, FutureCase, RecvCase, SelectDriver, SendCase,
+};
 use crate::chan::{self, Receiver, SendError, Sender, TryRecvError};
 use loom::future::block_on;
 use loom::thread;
@@ -423,6 +425,70 @@ fn select_registering_races_a_sender() {
         // receiver.
         assert_eq!(tx1.try_send(1), Err(chan::TrySendError::Full(1)));
         assert_eq!(rx2.try_recv(), Err(TryRecvError::Closed));
+    });
+}
+
+/// [`select_recv2`] as `select!` runs it: a first try of each arm, on the channels themselves,
+/// and only if neither was ready, the cases and a driver that starts by registering.
+fn select_recv2_first_try(rx1: &Receiver<u32>, rx2: &Receiver<u32>) -> (usize, Option<u32>) {
+    for (arm, rx) in [rx1, rx2].into_iter().enumerate() {
+        if let Some(got) = try_recv_now(Some(rx)) {
+            return (arm, got);
+        }
+    }
+    let mut driver = SelectDriver::after_try_pass();
+    let mut case1 = RecvCase::new(Some(rx1));
+    let mut case2 = RecvCase::new(Some(rx2));
+    let won = block_on(poll_fn(|cx| {
+        poll_select(&mut driver, &mut [&mut case1, &mut case2], &[0, 1], cx)
+    }));
+    let got = match won {
+        0 => case1.take(),
+        1 => case2.take(),
+        _ => unreachable!("two cases"),
+    };
+    (won, got)
+}
+
+#[test]
+fn select_first_try_then_waiting_races_a_sender() {
+    loom::model(|| {
+        let (tx1, rx1) = chan::bounded::<u32>(0);
+        let (tx2, rx2) = chan::bounded(0);
+        // The sender may arrive before the first try, between the first try and the
+        // registration (which must see it: nothing tries the arms in between), or after.
+        let sender = thread::spawn(move || block_on(tx2.send(2)));
+        assert_eq!(select_recv2_first_try(&rx1, &rx2), (1, Some(2)));
+        sender.join().unwrap().unwrap();
+        assert_eq!(tx1.try_send(1), Err(chan::TrySendError::Full(1)));
+        assert_eq!(rx2.try_recv(), Err(TryRecvError::Closed));
+    });
+}
+
+#[test]
+fn select_send_first_try_then_waiting_races_a_receiver() {
+    loom::model(|| {
+        let (tx, rx) = chan::bounded::<u32>(0);
+        let receiver = thread::spawn(move || block_on(rx.recv()));
+        // `select! { r = send(tx, 7) => r }`: the value is sent exactly once, by the first
+        // try or by the registered case, never by both and never lost in between.
+        let mut value = Some(7);
+        match try_send_now(Some(&tx), &mut value) {
+            Some(sent) => {
+                assert_eq!(sent, Ok(()));
+                assert_eq!(value, None);
+            }
+            None => {
+                let mut driver = SelectDriver::after_try_pass();
+                let mut case = SendCase::new(Some(&tx), value.take().expect("not sent"));
+                let won = block_on(poll_fn(|cx| {
+                    poll_select(&mut driver, &mut [&mut case], &[0], cx)
+                }));
+                assert_eq!((won, case.take()), (0, Ok(())));
+            }
+        }
+        drop(tx);
+        assert_eq!(receiver.join().unwrap(), Some(7));
     });
 }
 

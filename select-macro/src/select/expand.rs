@@ -1,48 +1,77 @@
 //! Turning a parsed [`Select`] into code on gort-channel's select protocol.
 //!
-//! For `select! { v = recv(rx) => A, r = send(tx, x), if ok => B, t = fut => C }` the
-//! expansion is, in outline (`P` is `::gort::chan::select`; the generated names are hygienic):
+//! For `select! { v = recv(rx) => A, r = send(tx, x), if ok => B }` the expansion is, in
+//! outline (`P` is `::gort::chan::select`; the generated names are hygienic):
 //!
 //! ```text
 //! {
-//!     enum Out<T0, T1, T2> { _0(T0), _1(T1), _2(T2) }     // + `Default` with a default arm
+//!     enum Out<T0, T1> { _0(T0), _1(T1) }                 // + `Default` with a default arm
 //!     let out = {
 //!         // 1. Every expression, once, in source order (guards too).
-//!         let arg0 = &(rx);
-//!         let mut case0 = P::recv_case(arg0);
+//!         let place0 = &(rx);
+//!         let arg0 = P::receiver_of(place0);              // Option<&Receiver<_>>
 //!         let on0 = true;
-//!         let arg1 = &(tx);
-//!         let mut case1 = P::send_case(arg1, x);
+//!         let place1 = &(tx);
+//!         let arg1 = P::sender_of(place1);
+//!         let mut value1 = Some(x);
 //!         let on1: bool = ok;
-//!         let mut fut2 = pin!(IntoFuture::into_future(fut));
-//!         let mut case2 = P::FutureCase::new(fut2.as_mut());
-//!         let on2 = true;
-//!         // 2. The enabled arms, in random order (source order with `biased;`).
-//!         let mut order = [0usize; 3]; /* the indices i with on_i */ P::shuffle(order);
-//!         // 3. Wait for exactly one arm.
-//!         let mut driver = P::SelectDriver::new();    // ::with_future_arms() with future arms
-//!         poll_fn(|cx| {
-//!             let won = match P::poll_select(&mut driver, &mut [&mut case0, …], order, cx) {
-//!                 Ready(won) => won,
-//!                 Pending => return Pending,
-//!             };
-//!             Ready(match won { 0 => Out::_0(case0.take()), 1 => …, 2 => … })
-//!         }).await
-//!     };                                                     // every case dropped here
-//!     // 4. The winning arm's body, in the enclosing code.
-//!     match out { Out::_0(o) => { let v = o; A } Out::_1(o) => { let r = o; B } … }
+//!         // 2. The enabled arms, in random order (source order with `biased;`), in one word.
+//!         let order = P::PackedOrder::shuffled([on0, on1]);
+//!         // 3. The first try, on the channels themselves: no case exists yet.
+//!         let tried = gort::coop::try_spend();
+//!         let fast = if tried {
+//!             let mut found = None;
+//!             for k in 0..order.arm_count() {
+//!                 match order.arm(k) {
+//!                     0 => if let Some(o) = P::try_recv_now(arg0) { found = Some(Out::_0(o)); break; }
+//!                     1 => if let Some(o) = P::try_send_now(arg1, &mut value1) { … }
+//!                 }
+//!             }
+//!             found                                      // `.or(Some(Out::Default))` with default
+//!         } else { None };                               // budget spent: yield in the wait
+//!         match fast {
+//!             Some(out) => out,
+//!             None => {
+//!                 // 4. The cases, then wait for exactly one arm.
+//!                 let mut case0 = P::RecvCase::new(arg0);
+//!                 let mut case1 = P::SendCase::new(arg1, value1.take()…);
+//!                 let mut driver = if tried { P::SelectDriver::after_try_pass() } else { P::SelectDriver::new() };
+//!                 poll_fn(|cx| {
+//!                     let won = match P::poll_select(&mut driver, &mut [&mut case0, &mut case1], order, cx) {
+//!                         Ready(won) => won,
+//!                         Pending => return Pending,
+//!                     };
+//!                     Ready(match won { 0 => Out::_0(case0.take()), 1 => … })
+//!                 }).await
+//!             }                                          // every case dropped here
+//!         }
+//!     };
+//!     // 5. The winning arm's body, in the enclosing code.
+//!     match out { Out::_0(o) => { let v = o; A } Out::_1(o) => { let r = o; B } }
 //! }
 //! ```
 //!
+//! A future arm `t = fut` is pinned and gets its `FutureCase` in step 1
+//! (`let mut fut2 = pin!(IntoFuture::into_future(fut));`). A select with future arms has no
+//! first try, since a future can only be polled with the `Context` of the select's own future,
+//! and its driver is `SelectDriver::with_future_arms()`.
+//!
 //! Why it is shaped like this:
 //!
+//! * The first try makes a select that finds an arm ready (most of them) cost about as much as
+//!   the channel operation and the random draw: the cases, the driver and the future are built
+//!   only to wait. gort-channel's `select/fast.rs` says what building them first cost.
+//! * Up to 16 arms, the order is a `PackedOrder`, one word kept in a register; beyond, an
+//!   array of indices shuffled with `P::shuffle`.
 //! * The bodies run outside the `poll_fn` closure and after the `.await`, so `break`,
 //!   `continue`, `return`, `?` and `.await` in them act on the enclosing code, and every case
 //!   (with the borrows of the channels and the losing futures) is dropped before a body runs.
 //! * `&(X)` borrows `X`: a place such as `rx` is borrowed, never moved, and a temporary such as
-//!   `Some(&rx)` lives to the end of the block (a `let` extends it). `recv_case`/`send_case`
+//!   `Some(&rx)` lives to the end of the block (a `let` extends it). `receiver_of`/`sender_of`
 //!   accept any `X: RecvArg`/`SendArg`, which turn every accepted form into
-//!   `Option<&Receiver<T>>`; a wrong `X` gets their error message, spanned at `X`.
+//!   `Option<&Receiver<T>>`; a wrong `X` gets their error message once, spanned at `X`.
+//! * A send arm's value waits in an `Option` until it is sent: the first try takes it only if
+//!   the send happens, and otherwise the waiting case gets it.
 //! * The `&mut dyn SelectCase` array is built inside the closure on every poll and never held
 //!   across the `.await`, so the select's future is `Send` whenever the cases, the futures and
 //!   the values are.
@@ -51,13 +80,18 @@
 //! * `let PAT = o;` rather than `Out::_0(PAT)`: a refutable pattern is then rustc's clear
 //!   "refutable pattern in local binding" error, instead of an arm silently disabled.
 //! * The output enum is generic over every arm's output type, so nothing has to name a type.
-//! * With a `default` arm there is no driver: one try pass (`poll_select_or_default`), nothing
-//!   registered. With no arm and no `default` the select waits forever, as Go's `select {}`.
+//! * With a `default` arm there is no driver: the first try decides, and `default` runs if no
+//!   arm was ready. Only when the budget is spent does it go through `poll_select_or_default`,
+//!   which yields first. With no arm and no `default` the select waits forever, as Go's
+//!   `select {}`.
 
 use super::parse::{Operation, Select};
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
+
+/// gort-channel's `PackedOrder::MAX_ARMS`: the most arms whose order fits in one word.
+const PACKED_MAX_ARMS: usize = 16;
 
 /// A hygienic name for generated code: it can neither capture nor shadow the user's names.
 fn hygienic(name: &str) -> Ident {
@@ -105,36 +139,49 @@ pub(crate) fn expand(select: Select) -> TokenStream {
     let index = hygienic("__gort_index");
     let is_on = hygienic("__gort_is_on");
     let output = hygienic("__gort_output");
+    let fast = hygienic("__gort_fast");
+    let tried = hygienic("__gort_tried");
+    let found = hygienic("__gort_found");
+    let outcome = hygienic("__gort_outcome");
+    let k = hygienic("__gort_k");
 
     let type_params: Vec<Ident> = (0..n).map(|i| format_ident!("__T{}", i)).collect();
     let variants: Vec<Ident> = (0..n).map(|i| format_ident!("_{}", i)).collect();
     let cases: Vec<Ident> = (0..n).map(|i| numbered("__gort_case", i)).collect();
+    let args: Vec<Ident> = (0..n).map(|i| numbered("__gort_arg", i)).collect();
+    let values: Vec<Ident> = (0..n).map(|i| numbered("__gort_value", i)).collect();
     let guards: Vec<Ident> = (0..n).map(|i| numbered("__gort_on", i)).collect();
+    let has_future_arms = select
+        .arms
+        .iter()
+        .any(|arm| matches!(arm.op, Operation::Future(_)));
 
-    // 1. Evaluation, in source order.
+    // 1. Evaluation, in source order. A channel arm's `X` becomes an `Option<&Receiver<T>>`
+    // (`Option<&Sender<T>>`) here, so that a wrong `X` is reported once, at `X`.
     let mut evaluate = TokenStream::new();
     for (i, arm) in select.arms.iter().enumerate() {
-        let case = &cases[i];
-        let arg = numbered("__gort_arg", i);
+        let (arg, value) = (&args[i], &values[i]);
+        let place = numbered("__gort_place", i);
         let span = arm.op.span();
+        let at_x = located_at(&place, span);
         evaluate.extend(match &arm.op {
             Operation::Recv(rx) => {
-                let at_x = located_at(&arg, span);
-                let new_case = quote_spanned!(span=> #protocol::recv_case(#at_x));
+                let channel = quote_spanned!(span=> #protocol::receiver_of(#at_x));
                 quote! {
-                    let #arg = &(#rx);
-                    let mut #case = #new_case;
+                    let #place = &(#rx);
+                    let #arg = #channel;
                 }
             }
-            Operation::Send(tx, value) => {
-                let at_x = located_at(&arg, span);
-                let new_case = quote_spanned!(span=> #protocol::send_case(#at_x, #value));
+            Operation::Send(tx, sent) => {
+                let channel = quote_spanned!(span=> #protocol::sender_of(#at_x));
                 quote! {
-                    let #arg = &(#tx);
-                    let mut #case = #new_case;
+                    let #place = &(#tx);
+                    let #arg = #channel;
+                    let mut #value = ::core::option::Option::Some(#sent);
                 }
             }
             Operation::Future(future) => {
+                let case = &cases[i];
                 let into_future =
                     quote_spanned!(span=> ::core::future::IntoFuture::into_future(#future));
                 quote! {
@@ -150,22 +197,98 @@ pub(crate) fn expand(select: Select) -> TokenStream {
         });
     }
 
-    // 2. The order in which the enabled arms are tried.
-    let shuffle = (!select.biased).then(|| quote!(#protocol::shuffle(&mut #order[..#enabled]);));
-    let choose_order = quote! {
-        let mut #order = [0usize; #n];
-        let mut #enabled = 0usize;
-        for (#index, #is_on) in [#(#guards),*].into_iter().enumerate() {
-            if #is_on {
-                #order[#enabled] = #index;
-                #enabled += 1;
-            }
+    // 2. The order in which the enabled arms are tried: packed into one word up to 16 arms,
+    // an array of indices beyond.
+    let choose_order = if n <= PACKED_MAX_ARMS {
+        let make = if select.biased {
+            quote!(in_source_order)
+        } else {
+            quote!(shuffled)
+        };
+        quote! {
+            let #order = #protocol::PackedOrder::#make([#(#guards),*]);
         }
-        #shuffle
-        let #order: &[usize] = &#order[..#enabled];
+    } else {
+        let shuffle =
+            (!select.biased).then(|| quote!(#protocol::shuffle(&mut #order[..#enabled]);));
+        quote! {
+            let mut #order = [0usize; #n];
+            let mut #enabled = 0usize;
+            for (#index, #is_on) in [#(#guards),*].into_iter().enumerate() {
+                if #is_on {
+                    #order[#enabled] = #index;
+                    #enabled += 1;
+                }
+            }
+            #shuffle
+            let #order: &[usize] = &#order[..#enabled];
+        }
     };
 
-    // 3. Waiting for one arm.
+    // 3. Without future arms: the first try, on the channels themselves, before any case
+    // exists (see gort-channel's `select/fast.rs`). `tried`: it ran and found nothing ready.
+    let first_try = (!has_future_arms).then(|| {
+        let mut try_arms = TokenStream::new();
+        for (i, arm) in select.arms.iter().enumerate() {
+            let (arg, value, variant) = (&args[i], &values[i], &variants[i]);
+            let attempt = match &arm.op {
+                Operation::Recv(_) => quote!(#protocol::try_recv_now(#arg)),
+                Operation::Send(..) => quote!(#protocol::try_send_now(#arg, &mut #value)),
+                Operation::Future(_) => unreachable!("no future arms here"),
+            };
+            try_arms.extend(quote! {
+                #i => {
+                    if let ::core::option::Option::Some(#outcome) = #attempt {
+                        #found = ::core::option::Option::Some(#out_enum::#variant(#outcome));
+                        break;
+                    }
+                }
+            });
+        }
+        let nothing_ready = if select.default.is_some() {
+            quote!(::core::option::Option::Some(#out_enum::Default))
+        } else {
+            quote!(::core::option::Option::None)
+        };
+        quote! {
+            let #tried = ::gort::coop::try_spend();
+            let #fast = if #tried {
+                let mut #found = ::core::option::Option::None;
+                for #k in 0..#protocol::ArmOrder::arm_count(#order) {
+                    match #protocol::ArmOrder::arm(#order, #k) {
+                        #try_arms
+                        _ => ::core::unreachable!("select!: an arm order names an unknown arm"),
+                    }
+                }
+                match #found {
+                    ::core::option::Option::Some(#outcome) => ::core::option::Option::Some(#outcome),
+                    ::core::option::Option::None => #nothing_ready,
+                }
+            } else {
+                ::core::option::Option::None
+            };
+        }
+    });
+
+    // 4. The cases of the channel arms (future arms have theirs already).
+    let mut build_cases = TokenStream::new();
+    for (i, arm) in select.arms.iter().enumerate() {
+        let (arg, value, case) = (&args[i], &values[i], &cases[i]);
+        build_cases.extend(match &arm.op {
+            Operation::Recv(_) => quote! {
+                let mut #case = #protocol::RecvCase::new(#arg);
+            },
+            Operation::Send(..) => quote! {
+                let mut #case = #protocol::SendCase::new(
+                    #arg,
+                    #value.take().expect("select!: a send arm that did not send keeps its value"),
+                );
+            },
+            Operation::Future(_) => quote!(),
+        });
+    }
+
+    // 5. Waiting for one arm.
     let indices = 0..n;
     let take_output = quote! {
         ::core::task::Poll::Ready(match #won {
@@ -176,18 +299,22 @@ pub(crate) fn expand(select: Select) -> TokenStream {
     let case_refs = quote!([#(&mut #cases),*]);
     // A select with future arms needs its id from the first poll on (see gort-channel's
     // `select/scope.rs`), so that its send arms can leave its own stream arms' listeners
-    // asleep instead of waking their own task.
-    let has_future_arms = select
-        .arms
-        .iter()
-        .any(|arm| matches!(arm.op, Operation::Future(_)));
+    // asleep instead of waking their own task. One whose first try found nothing ready goes
+    // straight to registering.
     let new_driver = if has_future_arms {
         quote!(#protocol::SelectDriver::with_future_arms())
     } else {
-        quote!(#protocol::SelectDriver::new())
+        quote! {
+            if #tried {
+                #protocol::SelectDriver::after_try_pass()
+            } else {
+                #protocol::SelectDriver::new()
+            }
+        }
     };
     let wait = match &select.default {
         None => quote! {
+            #build_cases
             let mut #driver = #new_driver;
             ::core::future::poll_fn(|#cx| {
                 let #won = {
@@ -202,6 +329,7 @@ pub(crate) fn expand(select: Select) -> TokenStream {
             .await
         },
         Some(_) => quote! {
+            #build_cases
             ::core::future::poll_fn(|#cx| {
                 let #won = {
                     let mut #output: [&mut dyn #protocol::SelectCase; #n] = #case_refs;
@@ -218,8 +346,18 @@ pub(crate) fn expand(select: Select) -> TokenStream {
             .await
         },
     };
+    let wait = match first_try {
+        Some(first_try) => quote! {
+            #first_try
+            match #fast {
+                ::core::option::Option::Some(#out) => #out,
+                ::core::option::Option::None => { #wait }
+            }
+        },
+        None => wait,
+    };
 
-    // 4. The bodies.
+    // 6. The bodies.
     let mut body_arms = TokenStream::new();
     for (i, arm) in select.arms.iter().enumerate() {
         let variant = &variants[i];

@@ -39,21 +39,44 @@ mod tests {
     #[test]
     fn channel_operations_and_futures_become_their_cases() {
         let out = expansion("v = recv(rx) => {}, r = send(tx, 1) => {}, t = fut => {}");
-        assert!(out.contains("recv_case"), "{out}");
-        assert!(out.contains("send_case"), "{out}");
+        assert!(out.contains("RecvCase :: new"), "{out}");
+        assert!(out.contains("SendCase :: new"), "{out}");
         assert!(out.contains("FutureCase :: new"), "{out}");
         assert!(out.contains("poll_select ("), "{out}");
-        assert!(out.contains("shuffle"), "{out}");
-        // A future arm: the driver gets its id up front.
+        assert!(out.contains("PackedOrder :: shuffled"), "{out}");
+        // A future arm: no first try without a `Context`, and the driver gets its id up front.
+        assert!(!out.contains("try_recv_now"), "{out}");
         assert!(out.contains("SelectDriver :: with_future_arms ()"), "{out}");
-        let out = expansion("v = recv(rx) => {}");
+    }
+
+    #[test]
+    fn channel_arms_are_tried_before_any_case_is_built() {
+        let out = expansion("v = recv(rx) => {}, r = send(tx, 1) => {}");
+        let first_try = out.find("try_recv_now").expect("a first try");
+        assert!(out.contains("try_send_now"), "{out}");
+        assert!(out.contains("coop :: try_spend ()"), "{out}");
+        assert!(first_try < out.find("RecvCase :: new").unwrap(), "{out}");
+        // Waiting after a first try that found nothing registers at once.
+        assert!(out.contains("SelectDriver :: after_try_pass ()"), "{out}");
         assert!(out.contains("SelectDriver :: new ()"), "{out}");
+    }
+
+    #[test]
+    fn more_than_sixteen_arms_shuffle_an_array() {
+        let arms: String = (0..17)
+            .map(|i| format!("v{i} = recv(r{i}) => {{}},"))
+            .collect();
+        let out = expansion(&arms);
+        assert!(out.contains(":: shuffle (& mut"), "{out}");
+        assert!(!out.contains("PackedOrder"), "{out}");
+        assert!(out.contains("try_recv_now"), "{out}");
     }
 
     #[test]
     fn biased_keeps_source_order_and_default_registers_nothing() {
         let out = expansion("biased; v = recv(rx) => {} default => {}");
         assert!(!out.contains("shuffle"), "{out}");
+        assert!(out.contains("PackedOrder :: in_source_order"), "{out}");
         assert!(out.contains("poll_select_or_default"), "{out}");
         assert!(!out.contains("SelectDriver"), "{out}");
     }
@@ -62,7 +85,7 @@ mod tests {
     fn recv_and_send_by_path_or_in_parentheses_are_futures() {
         let out = expansion("v = self::recv(x) => {}, w = (send(a, b)) => {}");
         assert!(
-            !out.contains("recv_case") && !out.contains("send_case"),
+            !out.contains("receiver_of") && !out.contains("sender_of"),
             "{out}"
         );
         assert_eq!(out.matches("FutureCase :: new").count(), 2, "{out}");
@@ -77,7 +100,7 @@ mod tests {
              default => unsafe { f() }",
         );
         assert!(!out.contains("compile_error"), "{out}");
-        assert_eq!(out.matches("recv_case").count(), 2, "{out}");
+        assert_eq!(out.matches("RecvCase :: new").count(), 2, "{out}");
         assert!(out.contains("FutureCase"), "{out}");
     }
 

@@ -2,8 +2,8 @@
 //!
 //! The `select!` contract lets `X` be a receiver (sender) by reference, a place holding one (borrowed, never
 //! moved) or an `Option` of either, where `None` is Go's nil channel. The `select!` macro
-//! borrows `X` once (`&X`) and asks these traits for an `Option<&Receiver<T>>`
-//! (`Option<&Sender<T>>`), so one expansion serves every form. A wrong `X` fails to compile
+//! borrows `X` once (`&X`) and asks these traits, through [`receiver_of`] ([`sender_of`]), for
+//! an `Option<&Receiver<T>>` (`Option<&Sender<T>>`), so one expansion serves every form. A wrong `X` fails to compile
 //! with the message below, pointing at the arm.
 
 use super::{RecvCase, SendCase};
@@ -31,6 +31,30 @@ pub fn recv_case<T, X: RecvArg<Item = T> + ?Sized>(x: &X) -> RecvCase<'_, T> {
 /// ```
 pub fn send_case<T, X: SendArg<Item = T> + ?Sized>(x: &X, value: T) -> SendCase<'_, T> {
     SendCase::new(x.sender(), value)
+}
+
+/// The channel of `recv(X)`: `select!` calls it with `&X`, first thing, so that a wrong `X` is
+/// one error, reported at `X`. `None`: a nil channel.
+///
+/// ```
+/// let (_tx, rx) = gort_channel::chan::bounded::<u8>(1);
+/// assert!(gort_channel::chan::select::receiver_of(&rx).is_some());
+/// assert!(gort_channel::chan::select::receiver_of(&None::<&gort_channel::chan::Receiver<u8>>).is_none());
+/// ```
+#[inline]
+pub fn receiver_of<T, X: RecvArg<Item = T> + ?Sized>(x: &X) -> Option<&Receiver<T>> {
+    x.receiver()
+}
+
+/// The channel of `send(X, value)`: `select!` calls it with `&X`, as [`receiver_of`].
+///
+/// ```
+/// let (tx, _rx) = gort_channel::chan::bounded::<u8>(1);
+/// assert!(gort_channel::chan::select::sender_of(&Some(tx)).is_some());
+/// ```
+#[inline]
+pub fn sender_of<T, X: SendArg<Item = T> + ?Sized>(x: &X) -> Option<&Sender<T>> {
+    x.sender()
 }
 
 /// A value that `recv(X)` in `select!` accepts: `Receiver<T>`, `&Receiver<T>`,

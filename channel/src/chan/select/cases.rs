@@ -92,15 +92,44 @@ impl<'a, T> RecvCase<'a, T> {
     }
 }
 
+/// One receive on `chan` if it can complete now: `Some(Some(v))` a value, `Some(None)` closed
+/// and drained, `None` not ready. Never pairs with a select's own entries: the caller's select
+/// has none registered while it tries.
+#[inline]
+pub(super) fn try_recv_on<T>(chan: &Chan<T>) -> Option<Option<T>> {
+    match chan.lock().try_recv(chan.cap, None) {
+        TryRecv::Received(v) => Some(Some(v)),
+        TryRecv::Closed => Some(None),
+        TryRecv::Empty => None,
+    }
+}
+
+/// One send of `value` on `chan` if it can complete now (`Err` with an error if the channel is
+/// closed); `Err(value)` back if it cannot (no room and no receiver). `own`: the listeners
+/// to leave asleep when it cannot (see `OwnListeners`).
+#[inline]
+pub(super) fn try_send_on<T>(
+    chan: &Chan<T>,
+    value: T,
+    own: Option<OwnListeners>,
+) -> Result<Result<(), SendError<T>>, T> {
+    match chan.lock().try_send(value, chan.cap, own) {
+        TrySend::Sent => Ok(Ok(())),
+        TrySend::Closed(v) => Ok(Err(SendError(v))),
+        TrySend::Full(v) => Err(v),
+    }
+}
+
 impl<T> SelectCase for RecvCase<'_, T> {
     fn try_now(&mut self, _cx: &mut Context<'_>) -> bool {
         let Some(chan) = self.chan else { return false };
-        match chan.lock().try_recv(chan.cap, None) {
-            TryRecv::Received(v) => self.outcome = Some(Some(v)),
-            TryRecv::Closed => self.outcome = Some(None),
-            TryRecv::Empty => return false,
+        match try_recv_on(chan) {
+            Some(outcome) => {
+                self.outcome = Some(outcome);
+                true
+            }
+            None => false,
         }
-        true
     }
 
     fn register(&mut self, select: &Arc<SelectState>, index: usize, waker: &Waker) -> bool {
@@ -261,15 +290,16 @@ impl<T> SelectCase for SendCase<'_, T> {
         let own = (self.select_id != 0).then_some(OwnListeners {
             select: self.select_id,
         });
-        match chan.lock().try_send(value, chan.cap, own) {
-            TrySend::Sent => self.outcome = Some(Ok(())),
-            TrySend::Closed(v) => self.outcome = Some(Err(SendError(v))),
-            TrySend::Full(v) => {
-                self.value = Some(v);
-                return false;
+        match try_send_on(chan, value, own) {
+            Ok(outcome) => {
+                self.outcome = Some(outcome);
+                true
+            }
+            Err(value) => {
+                self.value = Some(value);
+                false
             }
         }
-        true
     }
 
     fn register(&mut self, select: &Arc<SelectState>, index: usize, waker: &Waker) -> bool {

@@ -33,7 +33,9 @@
 //! * `cases.rs`: the three kinds of arm, [`RecvCase`], [`SendCase`] and [`FutureCase`];
 //! * `args.rs`: [`RecvArg`] and [`SendArg`], which let `recv(X)` / `send(X, v)` take a receiver
 //!   or sender by reference, by place or as an `Option` (Go's nil channel);
-//! * `order.rs`: [`shuffle`], the random arm order behind Go's fair choice;
+//! * `fast.rs`: [`try_recv_now`] and [`try_send_now`], with which `select!` tries its arms
+//!   before building any case;
+//! * `order.rs`: [`shuffle`] and [`PackedOrder`], the random arm order behind Go's fair choice;
 //! * `scope.rs`: which select's future arm is being polled on this thread, so that a select's
 //!   own send cases can leave the `Stream` listeners of its own future arms asleep.
 //!
@@ -72,12 +74,14 @@
 
 mod args;
 mod cases;
+mod fast;
 mod order;
 pub(crate) mod scope;
 
-pub use args::{recv_case, send_case, RecvArg, SendArg};
+pub use args::{receiver_of, recv_case, send_case, sender_of, RecvArg, SendArg};
 pub use cases::{FutureCase, RecvCase, SendCase};
-pub use order::shuffle;
+pub use fast::{try_recv_now, try_send_now};
+pub use order::{shuffle, ArmOrder, PackedOrder};
 
 use crate::loom::{Arc, AtomicUsize, Ordering};
 use std::task::{Context, Poll, Waker};
@@ -279,6 +283,8 @@ pub struct SelectDriver {
     has_future_arms: bool,
     /// This select's id, once it is known to have future arms; 0 before (see `scope.rs`).
     id: u64,
+    /// Every arm was just tried and none was ready: the first poll registers at once.
+    tried: bool,
 }
 
 impl SelectDriver {
@@ -299,6 +305,33 @@ impl SelectDriver {
     /// ```
     pub fn new() -> SelectDriver {
         SelectDriver::default()
+    }
+
+    /// A driver for a select whose arms were all tried just now, none of them ready (as
+    /// `select!` does with [`try_recv_now`] and [`try_send_now`]). Its first poll registers the
+    /// cases without trying them again; a case that became ready since is found by the
+    /// registration, as with any driver. (A select with future arms is tried on its first poll
+    /// all the same: a future can only be tried with its `Context`.)
+    ///
+    /// ```
+    /// use gort_channel::chan::{self, select::{poll_select, try_recv_now, RecvCase, SelectDriver}};
+    /// use std::task::{Context, Poll, Waker};
+    ///
+    /// let (tx, rx) = chan::bounded::<u8>(0);
+    /// assert_eq!(try_recv_now(Some(&rx)), None); // nothing yet
+    /// let mut driver = SelectDriver::after_try_pass();
+    /// let mut case = RecvCase::new(Some(&rx));
+    /// let mut cx = Context::from_waker(Waker::noop());
+    /// assert_eq!(poll_select(&mut driver, &mut [&mut case], &[0], &mut cx), Poll::Pending);
+    /// tx.try_send(3).unwrap(); // finds the registered case
+    /// assert_eq!(poll_select(&mut driver, &mut [&mut case], &[0], &mut cx), Poll::Ready(0));
+    /// assert_eq!(case.take(), Some(3));
+    /// ```
+    pub fn after_try_pass() -> SelectDriver {
+        SelectDriver {
+            tried: true,
+            ..SelectDriver::default()
+        }
     }
 
     /// A driver for a select known to have future arms. Its send cases then do not wake the
@@ -380,55 +413,87 @@ impl SelectDriver {
 /// }));
 /// assert_eq!((won, timeout.take()), (1, "timeout"));
 /// ```
-pub fn poll_select(
+#[inline]
+pub fn poll_select<O: ArmOrder>(
     driver: &mut SelectDriver,
     cases: &mut [&mut dyn SelectCase],
-    order: &[usize],
+    order: O,
     cx: &mut Context<'_>,
+) -> Poll<usize> {
+    if driver.id == 0 && driver.state.is_none() {
+        // The common case, inline: the first poll of a select without future arms, which
+        // finds an arm ready in its try pass. Registering is the slow path.
+        // A driver made with `after_try_pass` skips the first try pass, unless it has future
+        // arms after all: they must be polled before the select can wait.
+        let tried = std::mem::take(&mut driver.tried) && !arms(order).any(|i| cases[i].is_future());
+        if !tried {
+            match try_pass(cases, order, cx) {
+                Poll::Ready(Some(won)) => return Poll::Ready(won),
+                Poll::Ready(None) => {}
+                Poll::Pending => return Poll::Pending,
+            }
+        }
+        return poll_select_slow(driver, cases, order, cx, true);
+    }
+    poll_select_slow(driver, cases, order, cx, false)
+}
+
+/// [`poll_select`] after its inline part; `tried`: the select is not registered and a try pass
+/// just found nothing ready.
+#[inline(never)]
+fn poll_select_slow<O: ArmOrder>(
+    driver: &mut SelectDriver,
+    cases: &mut [&mut dyn SelectCase],
+    order: O,
+    cx: &mut Context<'_>,
+    mut tried: bool,
 ) -> Poll<usize> {
     if driver.id != 0 {
         // On every poll: cheap, and right even for a driver used again with other cases.
-        for &i in order {
+        for i in arms(order) {
             cases[i].bind_select(driver.id);
         }
     }
     loop {
-        if let Some(state) = &driver.state {
-            if let Some(won) = state.selected() {
-                finish(driver, cases, order, won);
-                return Poll::Ready(won);
-            }
-            if driver.has_future_arms {
-                // Polling a future arm while channel entries are live could complete two arms:
-                // take the registration down first (or find that a channel case won).
-                if let Err(won) = state.abort() {
-                    finish(driver, cases, order, won);
-                    return Poll::Ready(won);
-                }
-                unregister_all(driver, cases, order);
-            } else {
-                refresh_wakers(driver, cases, order, cx.waker());
-                // A counterpart may have claimed a case after the check above but before that
-                // case's waker was refreshed: it woke the old waker only. Each refresh took the
-                // case's channel lock, so such a claim is visible now; a later one wakes the
-                // new waker.
-                let state = driver.state.as_ref().expect("still registered");
+        if !tried {
+            if let Some(state) = &driver.state {
                 if let Some(won) = state.selected() {
                     finish(driver, cases, order, won);
                     return Poll::Ready(won);
                 }
-                return Poll::Pending;
+                if driver.has_future_arms {
+                    // Polling a future arm while channel entries are live could complete two
+                    // arms: take the registration down first (or find that a channel case won).
+                    if let Err(won) = state.abort() {
+                        finish(driver, cases, order, won);
+                        return Poll::Ready(won);
+                    }
+                    unregister_all(driver, cases, order);
+                } else {
+                    refresh_wakers(driver, cases, order, cx.waker());
+                    // A counterpart may have claimed a case after the check above but before
+                    // that case's waker was refreshed: it woke the old waker only. Each refresh
+                    // took the case's channel lock, so such a claim is visible now; a later one
+                    // wakes the new waker.
+                    let state = driver.state.as_ref().expect("still registered");
+                    if let Some(won) = state.selected() {
+                        finish(driver, cases, order, won);
+                        return Poll::Ready(won);
+                    }
+                    return Poll::Pending;
+                }
+            }
+            match try_pass(cases, order, cx) {
+                Poll::Ready(Some(won)) => return Poll::Ready(won),
+                Poll::Ready(None) => {}
+                Poll::Pending => return Poll::Pending,
             }
         }
-        match try_pass(cases, order, cx) {
-            Poll::Ready(Some(won)) => return Poll::Ready(won),
-            Poll::Ready(None) => {}
-            Poll::Pending => return Poll::Pending,
-        }
+        tried = false;
         let state = Arc::new(SelectState::new());
         let mut ready_now = false;
         let mut has_future_arms = false;
-        for &i in order {
+        for i in arms(order) {
             has_future_arms |= cases[i].is_future();
             if !cases[i].register(&state, i, cx.waker()) {
                 ready_now = true;
@@ -456,6 +521,12 @@ pub fn poll_select(
     }
 }
 
+/// The arms of `order`, in order.
+#[inline]
+fn arms<O: ArmOrder>(order: O) -> impl Iterator<Item = usize> {
+    (0..order.arm_count()).map(move |k| order.arm(k))
+}
+
 /// Polls a select that has a `default` arm: one try pass over `cases` in `order`, registering
 /// nothing. `Ready(Some(i))`: case `i` completed; `Ready(None)`: no case was ready, so the
 /// `default` arm runs. `Pending` only when the cooperative budget is spent (the task was woken
@@ -477,24 +548,26 @@ pub fn poll_select(
 /// }));
 /// assert_eq!((got, case.take()), (Some(0), Some(1)));
 /// ```
-pub fn poll_select_or_default(
+#[inline]
+pub fn poll_select_or_default<O: ArmOrder>(
     cases: &mut [&mut dyn SelectCase],
-    order: &[usize],
+    order: O,
     cx: &mut Context<'_>,
 ) -> Poll<Option<usize>> {
     try_pass(cases, order, cx)
 }
 
 /// Tries every case of `order` once, after spending one unit of the cooperative budget.
-fn try_pass(
+#[inline]
+fn try_pass<O: ArmOrder>(
     cases: &mut [&mut dyn SelectCase],
-    order: &[usize],
+    order: O,
     cx: &mut Context<'_>,
 ) -> Poll<Option<usize>> {
     if crate::coop::poll_proceed(cx).is_pending() {
         return Poll::Pending;
     }
-    for &i in order {
+    for i in arms(order) {
         if cases[i].try_now(cx) {
             return Poll::Ready(Some(i));
         }
@@ -502,33 +575,37 @@ fn try_pass(
     Poll::Ready(None)
 }
 
-fn refresh_wakers(
+fn refresh_wakers<O: ArmOrder>(
     driver: &mut SelectDriver,
     cases: &mut [&mut dyn SelectCase],
-    order: &[usize],
+    order: O,
     waker: &Waker,
 ) {
     if driver.waker.as_ref().is_some_and(|w| w.will_wake(waker)) {
         return;
     }
-    for &i in order {
+    for i in arms(order) {
         cases[i].update_waker(waker);
     }
     driver.waker = Some(waker.clone());
 }
 
-fn unregister_all(driver: &mut SelectDriver, cases: &mut [&mut dyn SelectCase], order: &[usize]) {
-    for &i in order {
+fn unregister_all<O: ArmOrder>(
+    driver: &mut SelectDriver,
+    cases: &mut [&mut dyn SelectCase],
+    order: O,
+) {
+    for i in arms(order) {
         cases[i].unregister();
     }
     driver.state = None;
     driver.waker = None;
 }
 
-fn finish(
+fn finish<O: ArmOrder>(
     driver: &mut SelectDriver,
     cases: &mut [&mut dyn SelectCase],
-    order: &[usize],
+    order: O,
     won: usize,
 ) {
     cases[won].complete();

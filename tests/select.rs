@@ -566,6 +566,53 @@ fn two_always_ready_arms_are_chosen_about_equally() {
     assert!((0.45..=0.55).contains(&share), "arm 1 won {share:.3}");
 }
 
+macro_rules! count_choices {
+    ($rxs:ident, $counts:ident; $($i:literal)*) => {
+        gort::select! {
+            $( _ = recv($rxs[$i]), if $i != 3 => $counts[$i] += 1, )*
+        }
+    };
+}
+
+#[test]
+fn ready_channel_arms_are_chosen_fairly_with_a_guard_off_at_16_and_17_arms() {
+    // 16 arms take the packed order, 17 the array of indices. Arm 3 is switched off; every
+    // other arm is always ready and must win about equally often, 1/15 or 1/16 of the time.
+    const ROUNDS: u32 = 48_000;
+    let (txs, rxs): (Vec<_>, Vec<_>) = (0..17).map(|_| chan::unbounded::<()>()).unzip();
+    for tx in &txs {
+        tx.try_send(()).unwrap();
+    }
+    let refill = || {
+        for (tx, rx) in txs.iter().zip(&rxs) {
+            if rx.is_empty() {
+                tx.try_send(()).unwrap();
+            }
+        }
+    };
+    let mut counts16 = [0u32; 17];
+    let mut counts17 = [0u32; 17];
+    gort::block_on(async {
+        for _ in 0..ROUNDS {
+            count_choices!(rxs, counts16; 0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15);
+            refill();
+            count_choices!(rxs, counts17; 0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16);
+            refill();
+        }
+    });
+    for (counts, enabled) in [(&counts16[..16], 15.0), (&counts17[..], 16.0)] {
+        assert_eq!(counts[3], 0, "a disabled arm won: {counts:?}");
+        let expected = f64::from(ROUNDS) / enabled;
+        for (arm, &count) in counts.iter().enumerate().filter(|&(arm, _)| arm != 3) {
+            let share = f64::from(count) / expected;
+            assert!(
+                (0.85..1.15).contains(&share),
+                "arm {arm} won {count} times, expected about {expected:.0}: {counts:?}"
+            );
+        }
+    }
+}
+
 #[test]
 fn biased_always_takes_the_first_ready_arm() {
     let (tx1, rx1) = chan::unbounded();
@@ -758,6 +805,35 @@ fn a_select_future_is_send_and_runs_in_gort_spawn() {
         task.await.unwrap()
     });
     assert_eq!(got.as_deref(), Some("across workers"));
+}
+
+#[test]
+fn a_select_of_channel_arms_only_is_send_too() {
+    // No future arm: the first try's locals (a send arm's value among them) live in the future.
+    fn assert_send<T: Send>(t: T) -> T {
+        t
+    }
+    let rt = runtime(2);
+    let got = rt.block_on(async {
+        let (tx, rx) = chan::bounded::<String>(0);
+        let (reply_tx, reply_rx) = chan::bounded::<String>(0);
+        let task = gort::spawn(assert_send(async move {
+            gort::select! {
+                r = send(reply_tx, "reply".to_string()) => r.map(|()| None).unwrap(),
+                v = recv(rx) => v,
+            }
+        }));
+        gort::select! {
+            r = send(tx, "across workers".to_string()) => r.unwrap(),
+            v = recv(reply_rx) => assert_eq!(v.as_deref(), Some("reply")),
+        }
+        task.await.unwrap()
+    });
+    // Either the task received our value, or we received its reply (then it returned None).
+    assert!(
+        matches!(got.as_deref(), Some("across workers") | None),
+        "{got:?}"
+    );
 }
 
 macro_rules! select_over_65 {
@@ -982,6 +1058,104 @@ fn a_send_arm_that_waits_sends_its_value_exactly_once() {
     let won = rt.block_on(selecting).unwrap().unwrap();
     let expected = if won == 'a' { "to a" } else { "to b" };
     assert_eq!(got, (Some(expected.to_string()), None));
+}
+
+/// A value that counts its drops.
+#[derive(Debug)]
+struct Counted(u32, Arc<AtomicUsize>);
+
+impl Drop for Counted {
+    fn drop(&mut self) {
+        self.1.fetch_add(1, SeqCst);
+    }
+}
+
+#[test]
+fn a_send_arm_that_finds_no_room_waits_with_its_value_and_the_loser_drops_its_own() {
+    let drops = Arc::new(AtomicUsize::new(0));
+    let (tx_a, rx_a) = chan::bounded::<Counted>(1);
+    tx_a.try_send(Counted(0, drops.clone())).unwrap(); // full
+    let (tx_b, rx_b) = chan::bounded::<Counted>(0); // nobody receives
+    let mut select = pin!(async {
+        gort::select! {
+            r = send(tx_a, Counted(1, drops.clone())) => r.map(|()| 'a'),
+            r = send(tx_b, Counted(2, drops.clone())) => r.map(|()| 'b'),
+        }
+    });
+    // The first try finds no room and no receiver: both values wait in their cases.
+    assert!(poll_once(select.as_mut()).is_pending());
+    assert_eq!(drops.load(SeqCst), 0);
+    // Taking the buffered value moves the waiting value 1 into the freed slot: arm a wins.
+    assert_eq!(rx_a.try_recv().map(|v| v.0), Ok(0));
+    assert_eq!(drops.load(SeqCst), 1);
+    assert_eq!(
+        poll_once(select.as_mut()).map(|r| r.unwrap()),
+        Poll::Ready('a')
+    );
+    // The losing arm's value 2 was never sent, and is dropped with its case.
+    assert_eq!(drops.load(SeqCst), 2);
+    assert_eq!(rx_a.try_recv().map(|v| v.0), Ok(1));
+    assert_eq!(rx_a.try_recv().map(|v| v.0), Err(TryRecvError::Empty));
+    assert_eq!(rx_b.try_recv().map(|v| v.0), Err(TryRecvError::Empty));
+    assert_eq!(drops.load(SeqCst), 3);
+}
+
+#[test]
+fn a_spent_budget_makes_a_select_with_future_arms_and_default_yield_first() {
+    let (_tx, rx) = chan::bounded::<u32>(0);
+    let mut select = pin!(async {
+        gort::select! {
+            _ = std::future::ready(()) => "future",
+            _ = recv(rx) => "recv",
+            default => "default",
+        }
+    });
+    gort::coop::with_budget(0, || assert!(poll_once(select.as_mut()).is_pending()));
+    // Polled again with budget: the ready future arm wins over `default`.
+    assert_eq!(poll_once(select.as_mut()), Poll::Ready("future"));
+}
+
+#[test]
+fn a_driver_after_a_try_pass_still_tries_its_future_arms_first() {
+    use gort::chan::select::{poll_select, FutureCase, RecvCase, SelectDriver};
+    let (_tx, rx) = chan::bounded::<u8>(0);
+    let mut ready = pin!(std::future::ready(5));
+    let mut driver = SelectDriver::after_try_pass(); // misused: there is a future arm
+    let mut recv = RecvCase::new(Some(&rx));
+    let mut future = FutureCase::new(ready.as_mut());
+    let mut cx = Context::from_waker(Waker::noop());
+    let polled = poll_select(&mut driver, &mut [&mut recv, &mut future], &[0, 1], &mut cx);
+    assert_eq!(polled, Poll::Ready(1));
+    assert_eq!(future.take(), 5);
+}
+
+#[test]
+fn a_send_value_is_coerced_to_the_channel_type() {
+    let (tx, rx) = chan::bounded::<Box<dyn Fn() -> u32 + Send>>(1);
+    gort::block_on(async {
+        gort::select! {
+            r = send(tx, Box::new(|| 7)) => r.map_err(|_| "closed").unwrap(),
+        }
+    });
+    assert_eq!(rx.try_recv().map(|f| f()).ok(), Some(7));
+}
+
+#[test]
+fn a_waiting_select_holds_a_send_value_once() {
+    // A select future must not keep a copy of a send arm's value beside its case's (the first
+    // try moves the value in and out rather than borrowing it). The case itself has room for
+    // the value and for a closed send's error, which holds it too.
+    let (tx, _rx) = chan::bounded::<[u8; 4096]>(0);
+    let select = async {
+        gort::select! {
+            r = send(tx, [7; 4096]) => r.is_ok(),
+        }
+    };
+    let size = std::mem::size_of_val(&select);
+    assert!(
+        size < 3 * 4096,
+        "a one-arm select of a 4 KiB value is {size} bytes"
+    );
 }
 
 #[test]

@@ -472,15 +472,11 @@ fn select_send_first_try_then_waiting_races_a_receiver() {
         let receiver = thread::spawn(move || block_on(rx.recv()));
         // `select! { r = send(tx, 7) => r }`: the value is sent exactly once, by the first
         // try or by the registered case, never by both and never lost in between.
-        let mut value = Some(7);
-        match try_send_now(Some(&tx), &mut value) {
-            Some(sent) => {
-                assert_eq!(sent, Ok(()));
-                assert_eq!(value, None);
-            }
-            None => {
+        match try_send_now(Some(&tx), 7) {
+            Ok(sent) => assert_eq!(sent, Ok(())),
+            Err(value) => {
                 let mut driver = SelectDriver::after_try_pass();
-                let mut case = SendCase::new(Some(&tx), value.take().expect("not sent"));
+                let mut case = SendCase::new(Some(&tx), value);
                 let won = block_on(poll_fn(|cx| {
                     poll_select(&mut driver, &mut [&mut case], &[0], cx)
                 }));

@@ -13,38 +13,37 @@
 //!         let on0 = true;
 //!         let place1 = &(tx);
 //!         let arg1 = P::sender_of(place1);
-//!         let mut value1 = Some(x);
+//!         let mut value1 = P::send_value(arg1, x);        // typed as the channel's item
 //!         let on1: bool = ok;
 //!         // 2. The enabled arms, in random order (source order with `biased;`), in one word.
 //!         let order = P::PackedOrder::shuffled([on0, on1]);
-//!         // 3. The first try, on the channels themselves: no case exists yet.
-//!         let tried = gort::coop::try_spend();
-//!         let fast = if tried {
-//!             let mut found = None;
-//!             for k in 0..order.arm_count() {
-//!                 match order.arm(k) {
-//!                     0 => if let Some(o) = P::try_recv_now(arg0) { found = Some(Out::_0(o)); break; }
-//!                     1 => if let Some(o) = P::try_send_now(arg1, &mut value1) { … }
+//!         'select: {
+//!             // 3. The first try, on the channels themselves: no case exists yet.
+//!             let tried = gort::coop::try_spend();     // false: budget spent, yield below
+//!             if tried {
+//!                 for k in 0..order.arm_count() {
+//!                     match order.arm(k) {
+//!                         0 => if let Some(o) = P::try_recv_now(arg0) { break 'select Out::_0(o) }
+//!                         1 => match P::try_send_now(arg1, value1) {
+//!                             Ok(o) => break 'select Out::_1(o),
+//!                             Err(unsent) => value1 = unsent,     // the value comes back
+//!                         }
+//!                     }
 //!                 }
+//!                 // with a `default` arm: break 'select Out::Default
 //!             }
-//!             found                                      // `.or(Some(Out::Default))` with default
-//!         } else { None };                               // budget spent: yield in the wait
-//!         match fast {
-//!             Some(out) => out,
-//!             None => {
-//!                 // 4. The cases, then wait for exactly one arm.
-//!                 let mut case0 = P::RecvCase::new(arg0);
-//!                 let mut case1 = P::SendCase::new(arg1, value1.take()…);
-//!                 let mut driver = if tried { P::SelectDriver::after_try_pass() } else { P::SelectDriver::new() };
-//!                 poll_fn(|cx| {
-//!                     let won = match P::poll_select(&mut driver, &mut [&mut case0, &mut case1], order, cx) {
-//!                         Ready(won) => won,
-//!                         Pending => return Pending,
-//!                     };
-//!                     Ready(match won { 0 => Out::_0(case0.take()), 1 => … })
-//!                 }).await
-//!             }                                          // every case dropped here
-//!         }
+//!             // 4. The cases, then wait for exactly one arm.
+//!             let mut case0 = P::RecvCase::new(arg0);
+//!             let mut case1 = P::SendCase::new(arg1, value1);
+//!             let mut driver = if tried { P::SelectDriver::after_try_pass() } else { P::SelectDriver::new() };
+//!             poll_fn(|cx| {
+//!                 let won = match P::poll_select(&mut driver, &mut [&mut case0, &mut case1], order, cx) {
+//!                     Ready(won) => won,
+//!                     Pending => return Pending,
+//!                 };
+//!                 Ready(match won { 0 => Out::_0(case0.take()), 1 => … })
+//!             }).await
+//!         }                                              // every case dropped here
 //!     };
 //!     // 5. The winning arm's body, in the enclosing code.
 //!     match out { Out::_0(o) => { let v = o; A } Out::_1(o) => { let r = o; B } }
@@ -70,8 +69,10 @@
 //!   `Some(&rx)` lives to the end of the block (a `let` extends it). `receiver_of`/`sender_of`
 //!   accept any `X: RecvArg`/`SendArg`, which turn every accepted form into
 //!   `Option<&Receiver<T>>`; a wrong `X` gets their error message once, spanned at `X`.
-//! * A send arm's value waits in an `Option` until it is sent: the first try takes it only if
-//!   the send happens, and otherwise the waiting case gets it.
+//! * A send arm's value moves into the first try and back out if the send cannot happen now,
+//!   then into the waiting case: never borrowed, so the select's future holds it once.
+//! * Only generated code is inside the labeled block, so a user's unlabeled `break` never
+//!   meets the label; the bodies run after it.
 //! * The `&mut dyn SelectCase` array is built inside the closure on every poll and never held
 //!   across the `.await`, so the select's future is `Send` whenever the cases, the futures and
 //!   the values are.
@@ -81,8 +82,8 @@
 //!   "refutable pattern in local binding" error, instead of an arm silently disabled.
 //! * The output enum is generic over every arm's output type, so nothing has to name a type.
 //! * With a `default` arm there is no driver: the first try decides, and `default` runs if no
-//!   arm was ready. Only when the budget is spent does it go through `poll_select_or_default`,
-//!   which yields first. With no arm and no `default` the select waits forever, as Go's
+//!   arm was ready. When the budget is spent, or the select has future arms, it goes through
+//!   `poll_select_or_default` instead: one try pass, which yields first on a spent budget. With no arm and no `default` the select waits forever, as Go's
 //!   `select {}`.
 
 use super::parse::{Operation, Select};
@@ -139,11 +140,14 @@ pub(crate) fn expand(select: Select) -> TokenStream {
     let index = hygienic("__gort_index");
     let is_on = hygienic("__gort_is_on");
     let output = hygienic("__gort_output");
-    let fast = hygienic("__gort_fast");
     let tried = hygienic("__gort_tried");
-    let found = hygienic("__gort_found");
     let outcome = hygienic("__gort_outcome");
+    let unsent = hygienic("__gort_unsent");
     let k = hygienic("__gort_k");
+    let label = syn::Lifetime {
+        apostrophe: Span::mixed_site(),
+        ident: hygienic("__gort_select"),
+    };
 
     let type_params: Vec<Ident> = (0..n).map(|i| format_ident!("__T{}", i)).collect();
     let variants: Vec<Ident> = (0..n).map(|i| format_ident!("_{}", i)).collect();
@@ -174,10 +178,13 @@ pub(crate) fn expand(select: Select) -> TokenStream {
             }
             Operation::Send(tx, sent) => {
                 let channel = quote_spanned!(span=> #protocol::sender_of(#at_x));
+                // Through `send_value`, the value gets the channel's item type as its expected
+                // type: coercions apply, and a wrong type is reported at the value.
+                let typed = quote_spanned!(sent.span()=> #protocol::send_value(#arg, #sent));
                 quote! {
                     let #place = &(#tx);
                     let #arg = #channel;
-                    let mut #value = ::core::option::Option::Some(#sent);
+                    let mut #value = #typed;
                 }
             }
             Operation::Future(future) => {
@@ -226,47 +233,49 @@ pub(crate) fn expand(select: Select) -> TokenStream {
     };
 
     // 3. Without future arms: the first try, on the channels themselves, before any case
-    // exists (see gort-channel's `select/fast.rs`). `tried`: it ran and found nothing ready.
+    // exists (see gort-channel's `select/fast.rs`). It breaks out of the labeled block with
+    // the output of the first arm that completes; `tried`: the budget let it run.
     let first_try = (!has_future_arms).then(|| {
         let mut try_arms = TokenStream::new();
         for (i, arm) in select.arms.iter().enumerate() {
             let (arg, value, variant) = (&args[i], &values[i], &variants[i]);
-            let attempt = match &arm.op {
-                Operation::Recv(_) => quote!(#protocol::try_recv_now(#arg)),
-                Operation::Send(..) => quote!(#protocol::try_send_now(#arg, &mut #value)),
-                Operation::Future(_) => unreachable!("no future arms here"),
-            };
-            try_arms.extend(quote! {
-                #i => {
-                    if let ::core::option::Option::Some(#outcome) = #attempt {
-                        #found = ::core::option::Option::Some(#out_enum::#variant(#outcome));
-                        break;
+            try_arms.extend(match &arm.op {
+                Operation::Recv(_) => quote! {
+                    #i => {
+                        if let ::core::option::Option::Some(#outcome) =
+                            #protocol::try_recv_now(#arg)
+                        {
+                            break #label #out_enum::#variant(#outcome);
+                        }
                     }
-                }
+                },
+                // The value moves in, and comes back if the send cannot happen now.
+                Operation::Send(..) => quote! {
+                    #i => match #protocol::try_send_now(#arg, #value) {
+                        ::core::result::Result::Ok(#outcome) => {
+                            break #label #out_enum::#variant(#outcome);
+                        }
+                        ::core::result::Result::Err(#unsent) => #value = #unsent,
+                    }
+                },
+                Operation::Future(_) => unreachable!("no future arms here"),
             });
         }
-        let nothing_ready = if select.default.is_some() {
-            quote!(::core::option::Option::Some(#out_enum::Default))
-        } else {
-            quote!(::core::option::Option::None)
-        };
+        let nothing_ready = select
+            .default
+            .is_some()
+            .then(|| quote!(break #label #out_enum::Default;));
         quote! {
             let #tried = ::gort::coop::try_spend();
-            let #fast = if #tried {
-                let mut #found = ::core::option::Option::None;
+            if #tried {
                 for #k in 0..#protocol::ArmOrder::arm_count(#order) {
                     match #protocol::ArmOrder::arm(#order, #k) {
                         #try_arms
                         _ => ::core::unreachable!("select!: an arm order names an unknown arm"),
                     }
                 }
-                match #found {
-                    ::core::option::Option::Some(#outcome) => ::core::option::Option::Some(#outcome),
-                    ::core::option::Option::None => #nothing_ready,
-                }
-            } else {
-                ::core::option::Option::None
-            };
+                #nothing_ready
+            }
         }
     });
 
@@ -279,10 +288,7 @@ pub(crate) fn expand(select: Select) -> TokenStream {
                 let mut #case = #protocol::RecvCase::new(#arg);
             },
             Operation::Send(..) => quote! {
-                let mut #case = #protocol::SendCase::new(
-                    #arg,
-                    #value.take().expect("select!: a send arm that did not send keeps its value"),
-                );
+                let mut #case = #protocol::SendCase::new(#arg, #value);
             },
             Operation::Future(_) => quote!(),
         });
@@ -347,11 +353,12 @@ pub(crate) fn expand(select: Select) -> TokenStream {
         },
     };
     let wait = match first_try {
+        // Only generated code inside the labeled block: a user's unlabeled `break` never
+        // meets it.
         Some(first_try) => quote! {
-            #first_try
-            match #fast {
-                ::core::option::Option::Some(#out) => #out,
-                ::core::option::Option::None => { #wait }
+            #label: {
+                #first_try
+                #wait
             }
         },
         None => wait,

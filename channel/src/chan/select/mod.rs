@@ -80,7 +80,7 @@ pub(crate) mod scope;
 
 pub use args::{receiver_of, recv_case, send_case, sender_of, RecvArg, SendArg};
 pub use cases::{FutureCase, RecvCase, SendCase};
-pub use fast::{try_recv_now, try_send_now};
+pub use fast::{send_value, try_recv_now, try_send_now};
 pub use order::{shuffle, ArmOrder, PackedOrder};
 
 use crate::loom::{Arc, AtomicUsize, Ordering};
@@ -384,15 +384,18 @@ impl SelectDriver {
 }
 
 /// Polls a select over `cases`, trying them in the order given by `order` (distinct indices
-/// into `cases`; the `select!` macro shuffles it with [`shuffle`] for Go's random choice, or
-/// keeps source order for `biased;`). Returns the index of the case that completed; its
-/// outcome is in the case.
+/// into `cases`: a [`PackedOrder`], or a slice or array of indices; the `select!` macro draws a
+/// random one for Go's random choice, [`PackedOrder::shuffled`] or [`shuffle`], or keeps
+/// source order for `biased;`). Returns the index of the case that completed; its outcome is
+/// in the case.
 ///
 /// Disabled arms (a false guard) are left out of `order`; nil channels stay in and are never
 /// ready. With an empty `order` the select never completes (Go's `select {}`).
 ///
 /// Each try pass spends one unit of the cooperative budget ([`crate::coop`]); when it is
-/// spent the select yields (`Pending`, having woken its task) without trying anything.
+/// spent the select yields (`Pending`, having woken its task) without trying anything. A
+/// driver made with [`SelectDriver::after_try_pass`] skips the first try pass (its caller
+/// tried the arms and spent the unit).
 ///
 /// # Examples
 ///
@@ -421,8 +424,9 @@ pub fn poll_select<O: ArmOrder>(
     cx: &mut Context<'_>,
 ) -> Poll<usize> {
     if driver.id == 0 && driver.state.is_none() {
-        // The common case, inline: the first poll of a select without future arms, which
-        // finds an arm ready in its try pass. Registering is the slow path.
+        // Inline: the first poll of a select without future arms, which usually finds an arm
+        // ready in its try pass (`select!` has tried its arms already, and skips it).
+        // Registering is the slow path.
         // A driver made with `after_try_pass` skips the first try pass, unless it has future
         // arms after all: they must be polled before the select can wait.
         let tried = std::mem::take(&mut driver.tried) && !arms(order).any(|i| cases[i].is_future());

@@ -5,6 +5,11 @@
 //! generator: a Fisher–Yates shuffle driven by wyrand, seeded once per thread from std's
 //! `RandomState`, each random word spread over several swaps. It needs no lock and no atomic,
 //! and it is not, and need not be, cryptographic.
+//!
+//! [`PackedOrder`] is the order `select!` uses up to 16 arms: the indices of the enabled arms
+//! packed into one word. Up to 5 of them, one draw picks a whole permutation from a table of
+//! every permutation; beyond, the Fisher–Yates shuffle runs on the packed indices. Every order
+//! satisfies [`ArmOrder`], what `poll_select` takes.
 
 use std::cell::Cell;
 use std::hash::{BuildHasher, Hasher};
@@ -89,7 +94,8 @@ pub fn shuffle(order: &mut [usize]) {
 }
 
 /// The arms a select tries, in the order it tries them: what [`poll_select`](super::poll_select)
-/// takes. Implemented by slices and arrays of arm indices and by [`PackedOrder`].
+/// takes. Implemented by slices and arrays of arm indices and by [`PackedOrder`], and sealed:
+/// the protocol relies on the indices of an order being distinct and in range of the cases.
 ///
 /// ```
 /// use gort_channel::chan::select::{ArmOrder, PackedOrder};
@@ -100,11 +106,19 @@ pub fn shuffle(order: &mut [usize]) {
 /// assert_eq!(tried(&[2, 0, 1]), [2, 0, 1]);
 /// assert_eq!(tried(PackedOrder::in_source_order([true, false, true])), [0, 2]);
 /// ```
-pub trait ArmOrder: Copy {
+pub trait ArmOrder: Copy + sealed::Sealed {
     /// How many arms are tried.
     fn arm_count(self) -> usize;
     /// The arm tried `k`-th (`k < arm_count()`).
     fn arm(self, k: usize) -> usize;
+}
+
+mod sealed {
+    /// Keeps [`ArmOrder`](super::ArmOrder) to the orders of this module.
+    pub trait Sealed {}
+    impl Sealed for &[usize] {}
+    impl<const N: usize> Sealed for &[usize; N] {}
+    impl Sealed for super::PackedOrder {}
 }
 
 impl ArmOrder for &[usize] {
@@ -210,8 +224,12 @@ impl PackedOrder {
 
     /// The arms whose `enabled` flag is true, in source order (`biased;`).
     ///
-    /// # Panics
-    /// If `N` is over [`PackedOrder::MAX_ARMS`] (use a slice of indices and [`shuffle`]).
+    /// More than [`PackedOrder::MAX_ARMS`] arms do not compile (use a slice of indices and
+    /// [`shuffle`]):
+    ///
+    /// ```compile_fail
+    /// let order = gort_channel::chan::select::PackedOrder::in_source_order([true; 17]);
+    /// ```
     ///
     /// ```
     /// use gort_channel::chan::select::{ArmOrder, PackedOrder};
@@ -221,10 +239,12 @@ impl PackedOrder {
     /// ```
     #[inline]
     pub fn in_source_order<const N: usize>(enabled: [bool; N]) -> PackedOrder {
-        assert!(
-            N <= Self::MAX_ARMS,
-            "PackedOrder holds at most 16 arms, not {N}: use a slice of arm indices"
-        );
+        const {
+            assert!(
+                N <= PackedOrder::MAX_ARMS,
+                "PackedOrder holds at most 16 arms: use a slice of arm indices and `shuffle`"
+            )
+        };
         let mut order = PackedOrder { arms: 0, len: 0 };
         for (arm, on) in enabled.into_iter().enumerate() {
             if on {
@@ -235,11 +255,13 @@ impl PackedOrder {
         order
     }
 
-    /// The arms whose `enabled` flag is true, in a uniformly random order (Go's `pollorder`):
-    /// the same Fisher–Yates shuffle as [`shuffle`], on the packed indices.
+    /// The arms whose `enabled` flag is true, in a uniformly random order (Go's `pollorder`).
+    /// Up to 5 of them, one random draw picks one of the permutations of a table; beyond, the
+    /// Fisher–Yates shuffle of [`shuffle`] runs on the packed indices. Either way each index
+    /// is biased by less than 2^-32.
     ///
-    /// # Panics
-    /// If `N` is over [`PackedOrder::MAX_ARMS`].
+    /// More than [`PackedOrder::MAX_ARMS`] arms do not compile, as for
+    /// [`PackedOrder::in_source_order`].
     ///
     /// ```
     /// use gort_channel::chan::select::{ArmOrder, PackedOrder};
@@ -292,7 +314,11 @@ impl ArmOrder for PackedOrder {
 
     #[inline]
     fn arm(self, k: usize) -> usize {
-        debug_assert!(k < self.len as usize);
+        assert!(
+            k < self.len as usize,
+            "arm {k} of an order of {} arms",
+            self.len
+        );
         ((self.arms >> (4 * k)) & 0xf) as usize
     }
 }
@@ -458,9 +484,9 @@ mod tests {
     }
 
     #[test]
-    #[should_panic(expected = "PackedOrder holds at most 16 arms, not 17")]
-    fn a_packed_order_of_17_arms_is_refused() {
-        let _ = PackedOrder::shuffled([true; 17]);
+    #[should_panic(expected = "arm 2 of an order of 2 arms")]
+    fn an_arm_past_the_end_is_refused() {
+        let _ = PackedOrder::shuffled([true, true]).arm(2);
     }
 
     #[test]

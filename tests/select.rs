@@ -787,11 +787,13 @@ fn break_continue_return_question_mark_and_await_act_on_the_enclosing_code() {
     });
 }
 
+/// `t`, checked to be `Send`.
+fn assert_send<T: Send>(t: T) -> T {
+    t
+}
+
 #[test]
 fn a_select_future_is_send_and_runs_in_gort_spawn() {
-    fn assert_send<T: Send>(t: T) -> T {
-        t
-    }
     let rt = runtime(2);
     let got = rt.block_on(async {
         let (tx, rx) = chan::bounded::<String>(0);
@@ -810,9 +812,6 @@ fn a_select_future_is_send_and_runs_in_gort_spawn() {
 #[test]
 fn a_select_of_channel_arms_only_is_send_too() {
     // No future arm: the first try's locals (a send arm's value among them) live in the future.
-    fn assert_send<T: Send>(t: T) -> T {
-        t
-    }
     let rt = runtime(2);
     let got = rt.block_on(async {
         let (tx, rx) = chan::bounded::<String>(0);
@@ -1158,56 +1157,57 @@ fn a_waiting_select_holds_a_send_value_once() {
     );
 }
 
-#[test]
-fn selects_that_always_take_default_still_yield() {
+/// Runs the loop that `busy` makes of the stop flag on a one-worker runtime, beside a task that
+/// raises the flag; returns the loop's count of rounds. It returns at all only if the loop
+/// yields.
+fn rounds_beside_a_stopper<Fut>(busy: impl FnOnce(Arc<AtomicUsize>) -> Fut) -> u64
+where
+    Fut: Future<Output = u64> + Send + 'static,
+{
     let rt = runtime(1);
     let stop = Arc::new(AtomicUsize::new(0));
-    let s = stop.clone();
-    let rounds = rt.block_on(async move {
-        let busy = gort::spawn(async move {
-            let (_tx, rx) = chan::bounded::<u64>(0);
-            let mut rounds = 0u64;
-            // Go's polling loop: nothing is ever ready, `default` always runs. Only the budget
-            // lets the task that sets `stop` run on the single worker.
-            while s.load(SeqCst) == 0 {
-                gort::select! {
-                    v = recv(rx) => unreachable!("nothing is sent: {v:?}"),
-                    default => rounds += 1,
-                }
-            }
-            rounds
-        });
+    let busy = busy(stop.clone());
+    rt.block_on(async move {
+        let busy = gort::spawn(busy);
         gort::spawn(async move { stop.store(1, SeqCst) })
             .await
             .unwrap();
         busy.await.unwrap()
+    })
+}
+
+#[test]
+fn selects_that_always_take_default_still_yield() {
+    let rounds = rounds_beside_a_stopper(|stop| async move {
+        let (_tx, rx) = chan::bounded::<u64>(0);
+        let mut rounds = 0u64;
+        // Go's polling loop: nothing is ever ready, `default` always runs. Only the budget lets
+        // the task that raises `stop` run on the single worker.
+        while stop.load(SeqCst) == 0 {
+            gort::select! {
+                v = recv(rx) => unreachable!("nothing is sent: {v:?}"),
+                default => rounds += 1,
+            }
+        }
+        rounds
     });
     assert!(rounds > 0);
 }
 
 #[test]
 fn ready_selects_spend_the_cooperative_budget() {
-    let rt = runtime(1);
-    let stop = Arc::new(AtomicUsize::new(0));
-    let s = stop.clone();
-    let rounds = rt.block_on(async move {
-        let busy = gort::spawn(async move {
-            let (tx, rx) = chan::unbounded();
-            let mut rounds = 0u64;
-            // Always ready, never Pending on its own: only the budget lets the other task run.
-            while s.load(SeqCst) == 0 {
-                tx.try_send(rounds).unwrap();
-                gort::select! {
-                    v = recv(rx) => assert_eq!(v, Some(rounds)),
-                }
-                rounds += 1;
+    let rounds = rounds_beside_a_stopper(|stop| async move {
+        let (tx, rx) = chan::unbounded();
+        let mut rounds = 0u64;
+        // Always ready, never Pending on its own: only the budget lets the other task run.
+        while stop.load(SeqCst) == 0 {
+            tx.try_send(rounds).unwrap();
+            gort::select! {
+                v = recv(rx) => assert_eq!(v, Some(rounds)),
             }
-            rounds
-        });
-        gort::spawn(async move { stop.store(1, SeqCst) })
-            .await
-            .unwrap();
-        busy.await.unwrap()
+            rounds += 1;
+        }
+        rounds
     });
     assert!(rounds > 0);
 }

@@ -362,7 +362,15 @@ fn waiters_two_values_in_order() {
 /// Runs a select over `recv(rx1)`, `recv(rx2)` (cases 0 and 1, tried in that order) to
 /// completion; returns the winning case and its value.
 fn select_recv2(rx1: &Receiver<u32>, rx2: &Receiver<u32>) -> (usize, Option<u32>) {
-    let mut driver = SelectDriver::new();
+    wait_recv2(SelectDriver::new(), rx1, rx2)
+}
+
+/// Waits in a select over `recv(rx1)`, `recv(rx2)` driven by `driver`.
+fn wait_recv2(
+    mut driver: SelectDriver,
+    rx1: &Receiver<u32>,
+    rx2: &Receiver<u32>,
+) -> (usize, Option<u32>) {
     let mut case1 = RecvCase::new(Some(rx1));
     let mut case2 = RecvCase::new(Some(rx2));
     let won = block_on(poll_fn(|cx| {
@@ -436,18 +444,7 @@ fn select_recv2_first_try(rx1: &Receiver<u32>, rx2: &Receiver<u32>) -> (usize, O
             return (arm, got);
         }
     }
-    let mut driver = SelectDriver::after_try_pass();
-    let mut case1 = RecvCase::new(Some(rx1));
-    let mut case2 = RecvCase::new(Some(rx2));
-    let won = block_on(poll_fn(|cx| {
-        poll_select(&mut driver, &mut [&mut case1, &mut case2], &[0, 1], cx)
-    }));
-    let got = match won {
-        0 => case1.take(),
-        1 => case2.take(),
-        _ => unreachable!("two cases"),
-    };
-    (won, got)
+    wait_recv2(SelectDriver::after_try_pass(), rx1, rx2)
 }
 
 #[test]

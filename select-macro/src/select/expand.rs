@@ -83,8 +83,8 @@
 //! * The output enum is generic over every arm's output type, so nothing has to name a type.
 //! * With a `default` arm there is no driver: the first try decides, and `default` runs if no
 //!   arm was ready. When the budget is spent, or the select has future arms, it goes through
-//!   `poll_select_or_default` instead: one try pass, which yields first on a spent budget. With no arm and no `default` the select waits forever, as Go's
-//!   `select {}`.
+//!   `poll_select_or_default` instead: one try pass, which yields first on a spent budget.
+//!   With no arm and no `default` the select waits forever, as Go's `select {}`.
 
 use super::parse::{Operation, Select};
 use proc_macro2::{Ident, Span, TokenStream};

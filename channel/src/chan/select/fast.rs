@@ -2,9 +2,16 @@
 //!
 //! Most selects find an arm ready at once. A select without future arms therefore first tries
 //! its channel arms, in the order it drew, with [`try_recv_now`] and [`try_send_now`], which
-//! work on the receivers and senders themselves. Only if no arm is ready does it build the
-//! cases, the [`SelectDriver`](super::SelectDriver) and its future, and wait; the driver then
-//! starts with registration ([`SelectDriver::after_try_pass`](super::SelectDriver::after_try_pass)).
+//! work on the receivers and senders themselves ([`send_value`] types a send arm's value
+//! first). Only if no arm is ready does it build the cases, the
+//! [`SelectDriver`](super::SelectDriver) and its future, and wait; the driver then starts with
+//! registration ([`SelectDriver::after_try_pass`](super::SelectDriver::after_try_pass)). With
+//! a `default` arm, no arm ready means `default` runs, and nothing is built.
+//!
+//! The first try spends the select's unit of cooperative budget with `coop::try_spend`. When
+//! the budget is spent it does not run: the select builds its cases and waits as before it
+//! existed (`SelectDriver::new`, or `poll_select_or_default` with `default`), and that first
+//! poll yields.
 //!
 //! Why not build the cases first: on x86 a channel lock is a `lock cmpxchg`, which waits until
 //! every store before it has reached the cache. Building four cases, the driver, the future and

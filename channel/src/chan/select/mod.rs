@@ -33,8 +33,8 @@
 //! * `cases.rs`: the three kinds of arm, [`RecvCase`], [`SendCase`] and [`FutureCase`];
 //! * `args.rs`: [`RecvArg`] and [`SendArg`], which let `recv(X)` / `send(X, v)` take a receiver
 //!   or sender by reference, by place or as an `Option` (Go's nil channel);
-//! * `fast.rs`: [`try_recv_now`] and [`try_send_now`], with which `select!` tries its arms
-//!   before building any case;
+//! * `fast.rs`: [`try_recv_now`], [`try_send_now`] and [`send_value`], with which `select!`
+//!   tries its arms before building any case;
 //! * `order.rs`: [`shuffle`] and [`PackedOrder`], the random arm order behind Go's fair choice;
 //! * `scope.rs`: which select's future arm is being polled on this thread, so that a select's
 //!   own send cases can leave the `Stream` listeners of its own future arms asleep.
@@ -395,7 +395,7 @@ impl SelectDriver {
 /// Each try pass spends one unit of the cooperative budget ([`crate::coop`]); when it is
 /// spent the select yields (`Pending`, having woken its task) without trying anything. A
 /// driver made with [`SelectDriver::after_try_pass`] skips the first try pass (its caller
-/// tried the arms and spent the unit).
+/// tried the arms and spent the unit), unless some case is a future arm.
 ///
 /// # Examples
 ///

@@ -1,10 +1,10 @@
 //! What `recv(X)` and `send(X, v)` accept as `X`.
 //!
-//! The `select!` contract lets `X` be a receiver (sender) by reference, a place holding one (borrowed, never
-//! moved) or an `Option` of either, where `None` is Go's nil channel. The `select!` macro
-//! borrows `X` once (`&X`) and asks these traits, through [`receiver_of`] ([`sender_of`]), for
-//! an `Option<&Receiver<T>>` (`Option<&Sender<T>>`), so one expansion serves every form. A wrong `X` fails to compile
-//! with the message below, pointing at the arm.
+//! The `select!` contract lets `X` be a receiver (sender) by reference, a place holding one
+//! (borrowed, never moved) or an `Option` of either, where `None` is Go's nil channel. The
+//! `select!` macro borrows `X` once (`&X`) and asks these traits, through [`receiver_of`]
+//! ([`sender_of`]), for an `Option<&Receiver<T>>` (`Option<&Sender<T>>`), so one expansion
+//! serves every form. A wrong `X` fails to compile with the message below, pointing at the arm.
 
 use super::{RecvCase, SendCase};
 use crate::chan::{Receiver, Sender};

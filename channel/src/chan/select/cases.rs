@@ -106,8 +106,7 @@ pub(super) fn try_recv_on<T>(chan: &Chan<T>) -> Option<Option<T>> {
 
 /// One send of `value` on `chan` if it can complete now: `Ok(Ok(()))`, or `Ok(Err(_))` with the
 /// value in the error if the channel is closed; `Err(value)` back if it cannot (no room and no
-/// receiver). `own`: the listeners
-/// to leave asleep when it cannot (see `OwnListeners`).
+/// receiver). `own`: the listeners to leave asleep when it cannot (see `OwnListeners`).
 #[inline]
 pub(super) fn try_send_on<T>(
     chan: &Chan<T>,

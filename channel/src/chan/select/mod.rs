@@ -416,41 +416,11 @@ impl SelectDriver {
 /// }));
 /// assert_eq!((won, timeout.take()), (1, "timeout"));
 /// ```
-#[inline]
 pub fn poll_select<O: ArmOrder>(
     driver: &mut SelectDriver,
     cases: &mut [&mut dyn SelectCase],
     order: O,
     cx: &mut Context<'_>,
-) -> Poll<usize> {
-    if driver.id == 0 && driver.state.is_none() {
-        // Inline: the first poll of a select without future arms, which usually finds an arm
-        // ready in its try pass (`select!` has tried its arms already, and skips it).
-        // Registering is the slow path.
-        // A driver made with `after_try_pass` skips the first try pass, unless it has future
-        // arms after all: they must be polled before the select can wait.
-        let tried = std::mem::take(&mut driver.tried) && !arms(order).any(|i| cases[i].is_future());
-        if !tried {
-            match try_pass(cases, order, cx) {
-                Poll::Ready(Some(won)) => return Poll::Ready(won),
-                Poll::Ready(None) => {}
-                Poll::Pending => return Poll::Pending,
-            }
-        }
-        return poll_select_slow(driver, cases, order, cx, true);
-    }
-    poll_select_slow(driver, cases, order, cx, false)
-}
-
-/// [`poll_select`] after its inline part; `tried`: the select is not registered and a try pass
-/// just found nothing ready.
-#[inline(never)]
-fn poll_select_slow<O: ArmOrder>(
-    driver: &mut SelectDriver,
-    cases: &mut [&mut dyn SelectCase],
-    order: O,
-    cx: &mut Context<'_>,
-    mut tried: bool,
 ) -> Poll<usize> {
     if driver.id != 0 {
         // On every poll: cheap, and right even for a driver used again with other cases.
@@ -458,6 +428,11 @@ fn poll_select_slow<O: ArmOrder>(
             cases[i].bind_select(driver.id);
         }
     }
+    // A driver made with `after_try_pass` starts by registering: its caller tried every arm
+    // just now. Not if some arm is a future, which must be polled before the select can wait.
+    let mut tried = std::mem::take(&mut driver.tried)
+        && driver.state.is_none()
+        && !arms(order).any(|i| cases[i].is_future());
     loop {
         if !tried {
             if let Some(state) = &driver.state {

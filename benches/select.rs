@@ -15,6 +15,9 @@
 //! with nil channels. Each group is `{scenario}_{flavor}` and holds:
 //!
 //! - `gort`: `gort::select!` over `gort::chan`, on gort's runtime (2 workers);
+//! - `gort_unconstrained`: the same with every task polled outside the cooperative budget
+//!   (`gort::coop::unconstrained`), as flume and kanal run on tokio. Not a result: it measures
+//!   what the budget costs gort in each row (BENCHMARKS.md, "The seventh session");
 //! - `tokio_mpsc`: `tokio::select!` over `tokio::sync::mpsc` (select_rx only: single consumer;
 //!   no bounded0);
 //! - `async_channel`, `flume` (`send_async`/`recv_async`), `kanal` (`*_async`):
@@ -110,6 +113,16 @@ fn values(p: usize) -> std::ops::Range<u64> {
 mod gort_side {
     use super::*;
     use gort::chan::{self, Receiver, Sender};
+    use std::pin::Pin;
+    use std::task::{Context, Poll};
+
+    /// Whether gort's tasks spend the cooperative budget (they do; `Unconstrained` is the
+    /// counterfactual).
+    #[derive(Clone, Copy)]
+    pub(super) enum Budget {
+        Spent,
+        Unconstrained,
+    }
 
     fn channel(flavor: Flavor) -> (Sender<u64>, Receiver<u64>) {
         match flavor.cap(CAP_N) {
@@ -134,7 +147,32 @@ mod gort_side {
         totals
     }
 
-    pub(super) async fn run(scenario: Scenario, flavor: Flavor) -> Totals {
+    /// Polls its future with no cooperative budget ([`gort::coop::unconstrained`]), so that its
+    /// channel operations never make it yield: what flume and kanal do on tokio, which never
+    /// spend tokio's budget. Only the `gort_unconstrained` rows use it: they show what the
+    /// budget costs gort in a row, and are not gort's result.
+    struct Unconstrained<F>(Pin<Box<F>>);
+
+    impl<F: Future> Future for Unconstrained<F> {
+        type Output = F::Output;
+        fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+            gort::coop::unconstrained(|| self.0.as_mut().poll(cx))
+        }
+    }
+
+    /// Spawns `future`, under the budget or not.
+    fn spawn<F>(budget: Budget, future: F) -> gort::JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        match budget {
+            Budget::Spent => gort::spawn(future),
+            Budget::Unconstrained => gort::spawn(Unconstrained(Box::pin(future))),
+        }
+    }
+
+    pub(super) async fn run(scenario: Scenario, flavor: Flavor, budget: Budget) -> Totals {
         let (txs, rxs): (Vec<_>, Vec<_>) = (0..LANES).map(|_| channel(flavor)).unzip();
         let rxs: [Receiver<u64>; LANES] = rxs.try_into().unwrap();
         let mut producers = Vec::new();
@@ -142,7 +180,7 @@ mod gort_side {
             producers.push(match scenario {
                 Scenario::SelectRx => {
                     let tx = txs[p].clone();
-                    gort::spawn(async move {
+                    spawn(budget, async move {
                         for v in values(p) {
                             tx.send(v).await.unwrap();
                         }
@@ -150,7 +188,7 @@ mod gort_side {
                 }
                 Scenario::SelectBoth => {
                     let [t0, t1, t2, t3]: [Sender<u64>; LANES] = txs.clone().try_into().unwrap();
-                    gort::spawn(async move {
+                    spawn(budget, async move {
                         for v in values(p) {
                             gort::select! {
                                 r = send(t0, v) => r.unwrap(),
@@ -169,7 +207,7 @@ mod gort_side {
             Scenario::SelectBoth => LANES,
         };
         let consumers: Vec<_> = (0..consumers)
-            .map(|_| gort::spawn(consume(rxs.clone())))
+            .map(|_| spawn(budget, consume(rxs.clone())))
             .collect();
         drop(rxs);
         for p in producers {
@@ -459,8 +497,8 @@ fn check(group: &str, peer: &'static str, got: Totals) {
         return;
     }
     assert!(
-        peer != "gort",
-        "{group}/gort: received {got:?}, expected {EXPECTED:?}"
+        !peer.starts_with("gort"),
+        "{group}/{peer}: received {got:?}, expected {EXPECTED:?}"
     );
     let mut mismatches = MISMATCHES.lock().unwrap_or_else(|e| e.into_inner());
     match mismatches
@@ -533,6 +571,7 @@ fn bench_peer(
 }
 
 fn groups(c: &mut Criterion) {
+    use gort_side::Budget;
     for scenario in [Scenario::SelectRx, Scenario::SelectBoth] {
         for flavor in Flavor::ALL {
             let name = format!("{}_{}", scenario.name(), flavor.name());
@@ -543,10 +582,15 @@ fn groups(c: &mut Criterion) {
                 .throughput(Throughput::Elements(MESSAGES));
             let rendezvous = flavor == Flavor::Bounded0;
 
-            let rt = Rt::gort();
-            let run = || rt.run("gort", move || gort_side::run(scenario, flavor));
-            bench_peer(&mut g, &name, "gort", run);
-            drop(rt);
+            for (peer, budget) in [
+                ("gort", Budget::Spent),
+                ("gort_unconstrained", Budget::Unconstrained),
+            ] {
+                let rt = Rt::gort();
+                let run = || rt.run(peer, move || gort_side::run(scenario, flavor, budget));
+                bench_peer(&mut g, &name, peer, run);
+                drop(rt);
+            }
 
             if scenario == Scenario::SelectRx && !rendezvous {
                 let rt = Rt::tokio();

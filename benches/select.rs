@@ -15,8 +15,9 @@
 //! with nil channels. Each group is `{scenario}_{flavor}` and holds:
 //!
 //! - `gort`: `gort::select!` over `gort::chan`, on gort's runtime (2 workers);
-//! - `gort_unconstrained`: the same with every task polled outside the cooperative budget
-//!   (`gort::coop::unconstrained`), as flume and kanal run on tokio. Not a result: it measures
+//! - `gort_unconstrained`: the same with every producer and consumer task polled outside the
+//!   cooperative budget (`gort::coop::unconstrained`), as flume, kanal and async-channel run on
+//!   tokio (tokio mpsc is the one peer that spends tokio's budget). Not a result: it measures
 //!   what the budget costs gort in each row (BENCHMARKS.md, "The seventh session");
 //! - `tokio_mpsc`: `tokio::select!` over `tokio::sync::mpsc` (select_rx only: single consumer;
 //!   no bounded0);
@@ -24,8 +25,8 @@
 //!   `tokio::select!` over them, on a tokio runtime (2 workers); no bounded0 for async-channel;
 //! - `crossbeam`: `crossbeam_channel::select!` with one OS thread per producer and consumer.
 //!
-//! Checks: every iteration checks the count and sum of what the consumers received. gort
-//! panics on a mismatch. A peer's mismatch is printed when it happens and in a summary at the end:
+//! Checks: every iteration checks the count and sum of what the consumers received. Both gort
+//! rows panic on a mismatch. A peer's mismatch is printed when it happens and in a summary at the end:
 //! such a peer is **not valid** for that row (RESULTS.md: kanal loses and duplicates messages
 //! under `tokio::select!`, flume's `send_async` duplicates) and BENCHMARKS.md shows it with its
 //! error instead of counting its time.
@@ -35,7 +36,7 @@
 //! ```text
 //! cargo bench --bench select                     # everything, a few minutes on 2 cores
 //! cargo bench --bench select -- select_rx        # one scenario
-//! cargo bench --bench select -- select_both_bounded0/gort
+//! cargo bench --bench select -- 'select_both_bounded0/gort$'
 //! ```
 
 use std::future::Future;
@@ -116,11 +117,11 @@ mod gort_side {
     use std::pin::Pin;
     use std::task::{Context, Poll};
 
-    /// Whether gort's tasks spend the cooperative budget (they do; `Unconstrained` is the
-    /// counterfactual).
+    /// Whether gort's producer and consumer tasks spend the cooperative budget (they do:
+    /// `Cooperative`; `Unconstrained` is the counterfactual).
     #[derive(Clone, Copy)]
     pub(super) enum Budget {
-        Spent,
+        Cooperative,
         Unconstrained,
     }
 
@@ -148,8 +149,8 @@ mod gort_side {
     }
 
     /// Polls its future with no cooperative budget ([`gort::coop::unconstrained`]), so that its
-    /// channel operations never make it yield: what flume and kanal do on tokio, which never
-    /// spend tokio's budget. Only the `gort_unconstrained` rows use it: they show what the
+    /// channel operations never make it yield: how flume, kanal and async-channel run on tokio,
+    /// as they never spend tokio's budget. Only the `gort_unconstrained` rows use it: they show what the
     /// budget costs gort in a row, and are not gort's result.
     struct Unconstrained<F>(Pin<Box<F>>);
 
@@ -167,7 +168,7 @@ mod gort_side {
         F::Output: Send + 'static,
     {
         match budget {
-            Budget::Spent => gort::spawn(future),
+            Budget::Cooperative => gort::spawn(future),
             Budget::Unconstrained => gort::spawn(Unconstrained(Box::pin(future))),
         }
     }
@@ -583,7 +584,7 @@ fn groups(c: &mut Criterion) {
             let rendezvous = flavor == Flavor::Bounded0;
 
             for (peer, budget) in [
-                ("gort", Budget::Spent),
+                ("gort", Budget::Cooperative),
                 ("gort_unconstrained", Budget::Unconstrained),
             ] {
                 let rt = Rt::gort();

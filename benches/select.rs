@@ -26,10 +26,10 @@
 //! - `crossbeam`: `crossbeam_channel::select!` with one OS thread per producer and consumer.
 //!
 //! Checks: every iteration checks the count and sum of what the consumers received. Both gort
-//! rows panic on a mismatch. A peer's mismatch is printed when it happens and in a summary at the end:
-//! such a peer is **not valid** for that row (RESULTS.md: kanal loses and duplicates messages
-//! under `tokio::select!`, flume's `send_async` duplicates) and BENCHMARKS.md shows it with its
-//! error instead of counting its time.
+//! rows panic on a mismatch. A peer's mismatch is printed when it happens and in a summary at
+//! the end: such a peer is **not valid** for that row (RESULTS.md: kanal loses and duplicates
+//! messages under `tokio::select!`, flume's `send_async` duplicates) and BENCHMARKS.md shows it
+//! with its error instead of counting its time.
 //!
 //! [`MESSAGES`] is 100,000 per iteration (RESULTS.md: 1,000,000; same per-message semantics).
 //!
@@ -150,8 +150,8 @@ mod gort_side {
 
     /// Polls its future with no cooperative budget ([`gort::coop::unconstrained`]), so that its
     /// channel operations never make it yield: how flume, kanal and async-channel run on tokio,
-    /// as they never spend tokio's budget. Only the `gort_unconstrained` rows use it: they show what the
-    /// budget costs gort in a row, and are not gort's result.
+    /// as they never spend tokio's budget. Only the `gort_unconstrained` rows use it: they show
+    /// what the budget costs gort in a row, and are not gort's result.
     struct Unconstrained<F>(Pin<Box<F>>);
 
     impl<F: Future> Future for Unconstrained<F> {
